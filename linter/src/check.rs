@@ -1,0 +1,182 @@
+//! Read, parse, index and lint packages in parallel, with the memory held by syntax
+//! trees bounded.
+//!
+//! Each package is processed on one thread: files are parsed one by one and summarised
+//! for the index; only the trees of files that will be linted (and are not generated)
+//! are kept until the package is linted. A byte budget bounds the source held as trees
+//! across threads, and packages are scheduled largest first.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+
+use rayon::prelude::*;
+use rules::index::FileSummary;
+use rules::{Engine, FileLint, PackageFile, SourceFile};
+
+use crate::discover::{PackageJob, io_reason};
+
+/// Source bytes whose trees may be alive at once across threads (a tree takes ~35x its
+/// source). One package bigger than this still runs, alone.
+const TREE_BUDGET_BYTES: u64 = 6 * 1024 * 1024;
+
+/// One linted file.
+pub struct FileReport {
+    pub path: PathBuf,
+    /// The file's text, kept only when there is something to show from it.
+    pub text: Option<Arc<String>>,
+    pub lint: FileLint,
+}
+
+#[derive(Default)]
+pub struct CheckOutcome {
+    pub files: Vec<FileReport>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub files_checked: usize,
+}
+
+enum Loaded {
+    Ok(SourceFile),
+    /// Could not be read: exit code 2.
+    Unreadable(String),
+    /// Read but not linted (too large, not Go): a warning.
+    Skipped(String),
+}
+
+fn load(path: &PathBuf) -> Loaded {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Loaded::Unreadable(format!("{}: {}", path.display(), io_reason(&e))),
+    };
+    if looks_binary(&bytes) {
+        return Loaded::Skipped(format!(
+            "{}: binary data, not Go source; skipped",
+            path.display()
+        ));
+    }
+    match SourceFile::from_bytes(path.clone(), bytes) {
+        Ok(f) => Loaded::Ok(f),
+        Err(e) => Loaded::Skipped(format!("{}: {e}", path.display())),
+    }
+}
+
+/// NUL bytes and invalid UTF-8 together: not text. (Go rejects NUL in source anyway.)
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    head.contains(&0) && std::str::from_utf8(head).is_err()
+}
+
+/// A counting gate on bytes of source held as trees.
+struct Budget {
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl Budget {
+    fn acquire(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + n > TREE_BUDGET_BYTES {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += n;
+    }
+
+    fn release(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(n);
+        self.freed.notify_all();
+    }
+}
+
+/// Lint every package; results sorted by path.
+pub fn check(mut packages: Vec<PackageJob>, engine: &Engine) -> CheckOutcome {
+    // Largest first, so a big package does not start last and run alone at the end.
+    packages.sort_by_key(|p| std::cmp::Reverse(p.lint_bytes));
+    let budget = Budget {
+        used: Mutex::new(0),
+        freed: Condvar::new(),
+    };
+    let per_pkg: Vec<CheckOutcome> = packages
+        .into_par_iter()
+        .map(|job| {
+            // No rayon calls below: a worker waiting here must not hold a budget.
+            budget.acquire(job.lint_bytes);
+            let out = check_package(&job, engine);
+            budget.release(job.lint_bytes);
+            out
+        })
+        .collect();
+    let mut out = CheckOutcome::default();
+    for p in per_pkg {
+        out.files.extend(p.files);
+        out.errors.extend(p.errors);
+        out.warnings.extend(p.warnings);
+        out.files_checked += p.files_checked;
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn check_package(job: &PackageJob, engine: &Engine) -> CheckOutcome {
+    let mut out = CheckOutcome::default();
+    let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
+    let mut kept: Vec<Option<SourceFile>> = Vec::new();
+    for (i, path) in job.files.iter().enumerate() {
+        match load(path) {
+            Loaded::Ok(f) => {
+                let summary = FileSummary::extract(&f);
+                if job.lint[i] {
+                    out.files_checked += 1;
+                    if f.lossy {
+                        out.warnings.push(format!(
+                            "{}: not valid UTF-8; linted with invalid bytes replaced",
+                            f.path.display()
+                        ));
+                    }
+                }
+                // Generated files get no findings: their trees are not kept.
+                let keep = job.lint[i] && !summary.decls.generated;
+                summaries.push(Arc::new(summary));
+                kept.push(keep.then_some(f));
+            }
+            // A sibling that only feeds the index is not worth an error.
+            Loaded::Unreadable(msg) if job.lint[i] => out.errors.push(msg),
+            Loaded::Skipped(msg) if job.lint[i] => out.warnings.push(msg),
+            _ => {}
+        }
+    }
+    let files: Vec<PackageFile> = summaries
+        .into_iter()
+        .zip(&kept)
+        .map(|(summary, source)| PackageFile {
+            summary,
+            source: source.as_ref(),
+        })
+        .collect();
+    for (i, lint) in rules::lint_package(engine, &files, job.gomod.clone()) {
+        let Some(file) = &kept[i] else { continue };
+        let keep_text = !lint.diagnostics.is_empty() || !lint.suppressed.is_empty();
+        out.files.push(FileReport {
+            path: file.path.to_path_buf(),
+            text: keep_text.then(|| Arc::new(file.text.clone())),
+            lint,
+        });
+    }
+    out
+}
+
+/// The benchmark baseline: read, parse and walk every tree once; no index, no rules.
+pub fn parse_only(packages: Vec<PackageJob>) -> (usize, usize) {
+    packages
+        .into_par_iter()
+        .map(|job| {
+            job.files
+                .iter()
+                .map(|p| match load(p) {
+                    Loaded::Ok(f) => (1, rules::syntax::count_nodes(&f.tree)),
+                    _ => (0, 0),
+                })
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}

@@ -1,0 +1,238 @@
+//! What a rule sees while it checks one file: the file, its imports, the package index,
+//! the settings, and a sink for diagnostics stamped with the current rule's id.
+
+use crate::syntax::NodeExt;
+use std::cell::{Cell, RefCell};
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use super::diagnostic::{Diagnostic, Fix, Related, Severity};
+use super::rule::RuleMeta;
+use super::settings::Settings;
+use crate::index::{FileDecls, PackageIndex};
+use crate::sema::{self, Imports, LocalDecl};
+use crate::source::SourceFile;
+use crate::syntax::{self, text};
+
+pub struct Ctx<'a> {
+    pub file: &'a SourceFile,
+    /// Index of this file in `pkg.files`.
+    pub file_idx: usize,
+    pub pkg: &'a PackageIndex,
+    pub settings: &'a Settings,
+    rule: Cell<Option<&'static RuleMeta>>,
+    diagnostics: RefCell<Vec<Diagnostic>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        file: &'a SourceFile,
+        file_idx: usize,
+        pkg: &'a PackageIndex,
+        settings: &'a Settings,
+    ) -> Self {
+        Ctx {
+            file,
+            file_idx,
+            pkg,
+            settings,
+            rule: Cell::new(None),
+            diagnostics: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn set_rule(&self, meta: &'static RuleMeta) {
+        self.rule.set(Some(meta));
+    }
+
+    pub(crate) fn take_diagnostics(&self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diagnostics.borrow_mut())
+    }
+
+    pub fn src(&self) -> &'a str {
+        &self.file.text
+    }
+
+    pub fn text(&self, node: Node<'_>) -> &'a str {
+        text(node, &self.file.text)
+    }
+
+    pub fn decls(&self) -> &'a FileDecls {
+        &self.pkg.files[self.file_idx].decls
+    }
+
+    pub fn imports(&self) -> &'a Imports {
+        &self.decls().imports
+    }
+
+    /// The package this file belongs to (from its package clause).
+    pub fn package_name(&self) -> &'a str {
+        &self.decls().package
+    }
+
+    /// Start a diagnostic of the current rule at `range`; it is recorded when the
+    /// returned builder is dropped.
+    pub fn report(
+        &self,
+        range: Range<usize>,
+        message: impl Into<String>,
+    ) -> DiagnosticBuilder<'_, 'a> {
+        let meta = self.rule.get().expect("report() called outside a rule");
+        DiagnosticBuilder {
+            ctx: self,
+            diag: Some(Diagnostic {
+                rule: meta.id,
+                severity: meta.severity,
+                start: self.file.line_col(range.start),
+                end: self.file.line_col(range.end),
+                range,
+                message: message.into(),
+                label: None,
+                help: None,
+                related: Vec::new(),
+                fix: None,
+            }),
+        }
+    }
+
+    /// Start a diagnostic anchored at a node.
+    pub fn report_node(
+        &self,
+        node: Node<'_>,
+        message: impl Into<String>,
+    ) -> DiagnosticBuilder<'_, 'a> {
+        self.report(node.start_byte()..node.end_byte(), message)
+    }
+
+    /// A related location in this file.
+    pub fn related(&self, range: Range<usize>, message: impl Into<String>) -> Related {
+        Related {
+            path: None,
+            start: self.file.line_col(range.start),
+            end: self.file.line_col(range.end),
+            range,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the identifier `pkg_ident` (a selector operand) names the import `path`
+    /// at its position: imported under that name and not shadowed by a local.
+    pub fn ident_is_package(&self, ident: Node<'a>, ancestors: &[Node<'a>], path: &str) -> bool {
+        if ident.kind_str() != "identifier" {
+            return false;
+        }
+        let name = self.text(ident);
+        self.imports().path_of(name) == Some(path)
+            && sema::resolve_local(name, ident, ancestors, self.src()).is_none()
+    }
+
+    /// If `call` calls `path.F` for one of `names` (through the file's import name for
+    /// `path`, or a dot import), the name token of `F`.
+    pub fn call_to(
+        &self,
+        call: Node<'a>,
+        ancestors: &[Node<'a>],
+        path: &str,
+        names: &[&str],
+    ) -> Option<Node<'a>> {
+        if call.kind_str() != "call_expression" {
+            return None;
+        }
+        let (operand, name) = syntax::callee(call)?;
+        let name_text = self.text(name);
+        if !names.contains(&name_text) {
+            return None;
+        }
+        match operand {
+            Some(op) => {
+                let mut chain = ancestors.to_vec();
+                chain.push(call);
+                self.ident_is_package(op, &chain, path).then_some(name)
+            }
+            None => {
+                // `import . "time"`: a bare `NewTicker(...)`, unless declared here.
+                if !self.imports().is_dot_imported(path) || self.pkg.func_named(name_text).is_some()
+                {
+                    return None;
+                }
+                let mut chain = ancestors.to_vec();
+                chain.push(call);
+                sema::resolve_local(name_text, name, &chain, self.src())
+                    .is_none()
+                    .then_some(name)
+            }
+        }
+    }
+
+    /// Ancestors of `node`, a descendant of `scope` whose own ancestors are `base`:
+    /// `base`, then `scope`, then the path down to `node`'s parent.
+    pub fn ancestors_within(
+        &self,
+        base: &[Node<'a>],
+        scope: Node<'a>,
+        node: Node<'a>,
+    ) -> Vec<Node<'a>> {
+        let mut out = base.to_vec();
+        if node != scope {
+            out.extend(sema::ancestors_from(scope, node));
+        }
+        out
+    }
+
+    /// Resolve an identifier to its local declaration.
+    pub fn resolve(&self, ident: Node<'a>, ancestors: &[Node<'a>]) -> Option<LocalDecl<'a>> {
+        sema::resolve_local(self.text(ident), ident, ancestors, self.src())
+    }
+}
+
+/// Collects the parts of a diagnostic; pushes it to the context on drop.
+pub struct DiagnosticBuilder<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    diag: Option<Diagnostic>,
+}
+
+impl DiagnosticBuilder<'_, '_> {
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        if let Some(d) = &mut self.diag {
+            d.help = Some(help.into());
+        }
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        if let Some(d) = &mut self.diag {
+            d.label = Some(label.into());
+        }
+        self
+    }
+
+    pub fn related(mut self, related: Related) -> Self {
+        if let Some(d) = &mut self.diag {
+            d.related.push(related);
+        }
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        if let Some(d) = &mut self.diag {
+            d.severity = severity;
+        }
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        if let Some(d) = &mut self.diag {
+            d.fix = Some(fix);
+        }
+        self
+    }
+}
+
+impl Drop for DiagnosticBuilder<'_, '_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.diag.take() {
+            self.ctx.diagnostics.borrow_mut().push(d);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The engine: one traversal per file dispatching nodes by kind to every rule that
+//! asked for that kind, then suppression as a post-filter.
+
+pub mod ctx;
+pub mod diagnostic;
+pub mod rule;
+pub mod settings;
+pub mod suppress;
+
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use tree_sitter::Node;
+
+pub use ctx::Ctx;
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity};
+pub use rule::{Family, FixAvailability, Rule, RuleMeta};
+pub use settings::{RuleSet, Selector, Settings};
+pub use suppress::{Directive, DirectiveKind, Suppressed};
+
+use crate::index::PackageIndex;
+use crate::registry;
+use crate::source::{SourceFile, language};
+
+/// Where the parser found a syntax error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: Range<usize>,
+    pub start: crate::source::LineCol,
+}
+
+/// The result of linting one file.
+#[derive(Debug, Default)]
+pub struct FileLint {
+    /// Findings that survived suppression, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Findings a directive silenced.
+    pub suppressed: Vec<Suppressed>,
+    /// Every suppression directive of the file.
+    pub directives: Vec<Directive>,
+    /// Parallel to `directives`: whether it silenced something.
+    pub directive_used: Vec<bool>,
+    /// Syntax errors (the rest of the file was still linted).
+    pub syntax_errors: Vec<SyntaxError>,
+    /// The file carries the generated-code header: no findings by design.
+    pub generated: bool,
+    /// A rule panicked on this file; its message. Other rules' findings are kept.
+    pub internal_errors: Vec<String>,
+}
+
+/// Enabled rules and the kind -> rules dispatch table, built once per settings and
+/// shared read-only between threads.
+pub struct Engine {
+    pub settings: Settings,
+    rules: Vec<&'static dyn Rule>,
+    /// `table[kind_id]` = positions in `rules`.
+    table: Vec<Vec<u8>>,
+    comment_kind: u16,
+}
+
+impl Engine {
+    pub fn new(settings: Settings) -> Engine {
+        let lang = language();
+        let kinds = lang.node_kind_count();
+        let rules: Vec<&'static dyn Rule> = settings
+            .enabled
+            .iter()
+            .map(|i| registry::RULES[i])
+            .collect();
+        let mut table: Vec<Vec<u8>> = vec![Vec::new(); kinds];
+        for (pos, rule) in rules.iter().enumerate() {
+            for want in rule.meta().kinds {
+                // Kind ids are not unique per name: register under every id.
+                for id in 0..kinds as u16 {
+                    if lang.node_kind_is_named(id) && lang.node_kind_for_id(id) == Some(want) {
+                        table[id as usize].push(pos as u8);
+                    }
+                }
+            }
+        }
+        let comment_kind = lang.id_for_node_kind("comment", true);
+        Engine {
+            settings,
+            rules,
+            table,
+            comment_kind,
+        }
+    }
+
+    pub fn rules(&self) -> &[&'static dyn Rule] {
+        &self.rules
+    }
+
+    /// Index a package with these settings (the Go version override applies).
+    pub fn index(
+        &self,
+        files: Vec<std::sync::Arc<crate::index::FileSummary>>,
+        gomod: Option<std::sync::Arc<crate::gomod::GoMod>>,
+    ) -> PackageIndex {
+        let mut index = PackageIndex::from_summaries(files, gomod);
+        index.go_version_override = self.settings.go_version;
+        index
+    }
+
+    /// Lint one file of an indexed package. This is the one entry point the CLI and the
+    /// language server share.
+    pub fn lint_file(&self, file: &SourceFile, file_idx: usize, pkg: &PackageIndex) -> FileLint {
+        let mut out = FileLint {
+            syntax_errors: file
+                .syntax_errors()
+                .into_iter()
+                .map(|range| SyntaxError {
+                    start: file.line_col(range.start),
+                    range,
+                })
+                .collect(),
+            ..FileLint::default()
+        };
+        let generated = pkg.files.get(file_idx).is_some_and(|f| f.decls.generated);
+        if generated {
+            out.generated = true;
+            return out;
+        }
+        let gated = pkg.timers_collected();
+        let active: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| {
+                let m = r.meta();
+                !(m.version_gated && gated || m.skip_test_files && file.is_test)
+            })
+            .collect();
+        let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
+        let mut comments: Vec<Range<usize>> = Vec::new();
+
+        for (pos, rule) in self.rules.iter().enumerate() {
+            if active[pos] {
+                ctx.set_rule(rule.meta());
+                let r = catch_unwind(AssertUnwindSafe(|| rule.check_file(&ctx)));
+                if let Err(e) = r {
+                    out.internal_errors
+                        .push(panic_message(rule.meta().id, e.as_ref()));
+                }
+            }
+        }
+
+        let mut failed = vec![false; self.rules.len()];
+        let mut stack: Vec<Node> = Vec::with_capacity(64);
+        let mut cursor = file.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            let kind = node.kind_id();
+            if kind == self.comment_kind {
+                comments.push(node.start_byte()..node.end_byte());
+            }
+            if let Some(wants) = self.table.get(kind as usize) {
+                for &pos in wants {
+                    let pos = pos as usize;
+                    if !active[pos] || failed[pos] {
+                        continue;
+                    }
+                    let rule = self.rules[pos];
+                    ctx.set_rule(rule.meta());
+                    let r = catch_unwind(AssertUnwindSafe(|| rule.check_node(node, &stack, &ctx)));
+                    if let Err(e) = r {
+                        failed[pos] = true;
+                        out.internal_errors
+                            .push(panic_message(rule.meta().id, e.as_ref()));
+                    }
+                }
+            }
+            if cursor.goto_first_child() {
+                stack.push(node);
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    continue 'walk;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+                stack.pop();
+            }
+        }
+
+        let mut diagnostics = ctx.take_diagnostics();
+        diagnostics.sort_by(|a, b| {
+            (a.range.start, a.rule, a.range.end).cmp(&(b.range.start, b.rule, b.range.end))
+        });
+        diagnostics.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
+        out.directives = suppress::directives(file, &comments);
+        let (kept, suppressed, used) = suppress::apply(diagnostics, &out.directives);
+        out.diagnostics = kept;
+        out.suppressed = suppressed;
+        out.directive_used = used;
+        out
+    }
+}
+
+fn panic_message(rule: &str, payload: &(dyn std::any::Any + Send)) -> String {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    format!("internal error in rule `{rule}`: {msg} (this is a faultline bug; please report it)")
+}

@@ -1,0 +1,141 @@
+//! The `Rule` trait and the static metadata every rule declares.
+
+use tree_sitter::Node;
+
+use super::ctx::Ctx;
+use super::diagnostic::Severity;
+
+/// Rule families, as in RULES.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    Time,
+    Net,
+    Sql,
+    Lock,
+}
+
+impl Family {
+    pub const ALL: [Family; 4] = [Family::Time, Family::Net, Family::Sql, Family::Lock];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Time => "time",
+            Family::Net => "net",
+            Family::Sql => "sql",
+            Family::Lock => "lock",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// Whether a rule can offer fixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+/// What a rule is, independent of any file.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case id: the file name, the fixture folder, the suppression key.
+    pub id: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    /// One line, for tables and SARIF `shortDescription`.
+    pub summary: &'static str,
+    /// The rule's doc comment, as written (each line starts with one space).
+    pub raw_docs: &'static str,
+    /// tree-sitter-go node kinds the rule wants to see.
+    pub kinds: &'static [&'static str],
+    pub fix: FixAvailability,
+    /// Silent for modules past the Go 1.23 timer-era gate.
+    pub version_gated: bool,
+    /// Not run on `_test.go` files.
+    pub skip_test_files: bool,
+}
+
+impl RuleMeta {
+    /// The rule's documentation as Markdown.
+    pub fn docs(&self) -> String {
+        let mut out = String::with_capacity(self.raw_docs.len());
+        for line in self.raw_docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string() + "\n"
+    }
+
+    /// Where the rule's documentation lives.
+    pub fn url(&self) -> String {
+        format!("{}/{}.md", crate::DOCS_BASE_URL, self.id)
+    }
+}
+
+pub trait Rule: Send + Sync + 'static {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Called once per node whose kind is in `meta().kinds`, with its ancestors (root
+    /// first, parent last).
+    fn check_node<'a>(&self, _node: Node<'a>, _ancestors: &[Node<'a>], _ctx: &Ctx<'a>) {}
+
+    /// Called once per file, before the traversal.
+    fn check_file(&self, _ctx: &Ctx<'_>) {}
+}
+
+/// Declare a rule: a unit struct plus its `RuleMeta`, whose docs are the doc comment.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it does
+///     /// ...
+///     pub struct TickerNotStopped {
+///         id: "ticker-not-stopped",
+///         family: Time,
+///         severity: Error,
+///         summary: "...",
+///         kinds: ["call_expression"],
+///         fix: Sometimes,
+///         version_gated: true,
+///         skip_test_files: false,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            id: $id:literal,
+            family: $family:ident,
+            severity: $sev:ident,
+            summary: $summary:literal,
+            kinds: [$($kind:literal),* $(,)?],
+            fix: $fix:ident,
+            version_gated: $gated:literal,
+            skip_test_files: $skip:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::engine::rule::RuleMeta = $crate::engine::rule::RuleMeta {
+                id: $id,
+                family: $crate::engine::rule::Family::$family,
+                severity: $crate::engine::diagnostic::Severity::$sev,
+                summary: $summary,
+                raw_docs: concat!($($doc, "\n"),*),
+                kinds: &[$($kind),*],
+                fix: $crate::engine::rule::FixAvailability::$fix,
+                version_gated: $gated,
+                skip_test_files: $skip,
+            };
+        }
+    };
+}

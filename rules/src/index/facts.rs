@@ -1,0 +1,508 @@
+//! Facts read from function bodies, once per file and from that file alone: calls of
+//! the indexed methods (`Stop`, `SetReadDeadline`, `RowsAffected`, ...) and on what,
+//! calls that may reach other functions of the package and what they pass, which
+//! parameters escape, and how each name is used (`go f()`, `f()`, `f` as a value).
+//!
+//! Nothing here looks at other files: callees are recorded by name and resolved when
+//! the package index is assembled. So a file's facts can be extracted right after it
+//! is parsed (and its tree dropped if it will not be linted), in parallel, and cached
+//! by the language server per file.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use super::MethodFact;
+use crate::sema::{self, Imports, LocalDecl, ValueUse};
+use crate::syntax::{self, F, NodeExt, Walk, text};
+
+/// What an access path starts from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Root {
+    /// The n-th parameter of the enclosing top-level function.
+    Param(usize),
+    /// The receiver of the enclosing method.
+    Recv,
+    /// A local variable: its name and the byte offset of its declaring identifier
+    /// (0 when it was not resolved: only its field path matters then).
+    Local(String, usize),
+    /// A package-level name (a variable, when the package declares one so named).
+    PkgVar(String),
+}
+
+/// An access path: `c`, `s.conn`, `r.db.pool`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub root: Root,
+    pub fields: Vec<String>,
+}
+
+/// `target.method(...)` for an indexed method.
+#[derive(Clone, Debug)]
+pub struct MethodCall {
+    pub target: Target,
+    pub method: String,
+    /// Byte offset of the method name.
+    pub at: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    Plain,
+    Go,
+    Defer,
+}
+
+/// A callee as the file spells it, before the package resolves it.
+#[derive(Clone, Debug)]
+pub enum Callee {
+    /// `name(...)`.
+    Func(String),
+    /// `recv.name(...)`; `recv` when it is an access path.
+    Method { name: String, recv: Option<Target> },
+}
+
+/// A call that may reach another function of the package.
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub callee: Callee,
+    /// Candidate callees (indices into `PackageIndex::funcs`), filled in when the
+    /// package is assembled. Empty: a function of another package.
+    pub callees: Vec<usize>,
+    /// The callee was resolved by name and receiver type, not by method name alone.
+    pub certain: bool,
+    /// What each argument is, when it is an access path.
+    pub args: Vec<Option<Target>>,
+    /// Byte offset of the call.
+    pub at: usize,
+    pub kind: CallKind,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FuncFacts {
+    pub method_calls: Vec<MethodCall>,
+    pub calls: Vec<CallSite>,
+    /// Bit n: parameter n escapes this function directly.
+    pub escaping_params: u64,
+    /// `local := x.field`: (local declaration offset, field name).
+    pub field_aliases: Vec<(usize, String)>,
+}
+
+/// How a function or method name is used across the package.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UseStats {
+    pub go: u32,
+    pub deferred: u32,
+    pub plain: u32,
+    /// Referred to as a value (`f`, `s.run` passed or stored), not called.
+    pub value: u32,
+}
+
+impl UseStats {
+    /// Started with `go` at least once and never used any other way.
+    pub fn only_go(&self) -> bool {
+        self.go > 0 && self.deferred == 0 && self.plain == 0 && self.value == 0
+    }
+
+    fn bump(&mut self, kind: CallKind) {
+        match kind {
+            CallKind::Go => self.go += 1,
+            CallKind::Defer => self.deferred += 1,
+            CallKind::Plain => self.plain += 1,
+        }
+    }
+
+    pub fn add(&mut self, o: &UseStats) {
+        self.go += o.go;
+        self.deferred += o.deferred;
+        self.plain += o.plain;
+        self.value += o.value;
+    }
+}
+
+/// The facts of one file.
+#[derive(Clone, Debug, Default)]
+pub struct FileFacts {
+    /// One entry per top-level function or method, keyed by the declaration's start.
+    pub funcs: Vec<(usize, FuncFacts)>,
+    /// Use counts by simple name (functions and methods alike).
+    pub uses: HashMap<String, UseStats>,
+}
+
+struct FileWalk<'a> {
+    src: &'a str,
+    imports: &'a Imports,
+    out: FileFacts,
+    cur: FuncFacts,
+    /// Names declared so far inside the current function (any scope). Go declares
+    /// before use, so a name not in here cannot shadow a parameter, the receiver or a
+    /// package-level name, and needs no scope resolution.
+    declared: HashSet<&'a str>,
+    params: Vec<&'a str>,
+    recv: Option<&'a str>,
+}
+
+/// Extract the facts of one parsed file.
+pub fn extract(root: Node<'_>, src: &str, imports: &Imports) -> FileFacts {
+    let mut w = FileWalk {
+        src,
+        imports,
+        out: FileFacts::default(),
+        cur: FuncFacts::default(),
+        declared: HashSet::new(),
+        params: Vec::new(),
+        recv: None,
+    };
+    let mut c = root.walk();
+    for top in root.named_children(&mut c) {
+        match top.kind_str() {
+            "function_declaration" | "method_declaration" => {
+                if top.field(F.name).is_none() {
+                    continue;
+                }
+                w.walk_func(root, top);
+                let facts = std::mem::take(&mut w.cur);
+                w.out.funcs.push((top.start_byte(), facts));
+            }
+            "var_declaration" | "const_declaration" => w.walk_refs(top),
+            _ => {}
+        }
+    }
+    w.out
+}
+
+impl<'a> FileWalk<'a> {
+    /// Package-level initialisers: only record names used as values.
+    fn walk_refs(&mut self, node: Node<'a>) {
+        syntax::walk_with_ancestors(node, &[], |n, anc| {
+            self.record_value_ref(n, anc);
+            Walk::Continue
+        });
+    }
+
+    fn walk_func(&mut self, root: Node<'a>, decl: Node<'a>) {
+        let src = self.src;
+        self.declared.clear();
+        self.params = decl
+            .field(F.parameters)
+            .map(|p| {
+                sema::param_names(p, src)
+                    .into_iter()
+                    .map(|(_, n, _)| n.map_or("", |n| text(n, src)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.recv = decl
+            .field(F.receiver)
+            .and_then(|r| sema::param_names(r, src).into_iter().next())
+            .and_then(|(_, n, _)| n)
+            .map(|n| text(n, src));
+        let Some(body) = decl.field(F.body) else {
+            return;
+        };
+        let base = [root, decl];
+        syntax::walk_with_ancestors(body, &base, |n, anc| {
+            match n.kind_str() {
+                "call_expression" => self.on_call(n, anc, decl),
+                "identifier" => {
+                    let name = text(n, src);
+                    if self.params.contains(&name) {
+                        self.on_param_use(n, anc, decl);
+                    }
+                    self.record_value_ref(n, anc);
+                }
+                "selector_expression" => self.record_value_ref(n, anc),
+                "short_var_declaration" => {
+                    self.declare_list(n.field(F.left));
+                    self.on_alias(n);
+                }
+                "var_spec" | "const_spec" => {
+                    let mut c = n.walk();
+                    for id in n.children_by_field_id(F.name, &mut c) {
+                        self.declared.insert(text(id, src));
+                    }
+                }
+                "range_clause" | "receive_statement" if syntax::has_token(n, ":=") => {
+                    self.declare_list(n.field(F.left));
+                }
+                "type_switch_statement" => self.declare_list(n.field(F.alias)),
+                "func_literal" => {
+                    if let Some(p) = n.field(F.parameters) {
+                        for (_, id, _) in sema::param_names(p, src) {
+                            if let Some(id) = id {
+                                self.declared.insert(text(id, src));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            Walk::Continue
+        });
+    }
+
+    fn declare_list(&mut self, list: Option<Node<'a>>) {
+        let Some(list) = list else { return };
+        for id in syntax::expr_list(list) {
+            if id.kind_str() == "identifier" {
+                self.declared.insert(text(id, self.src));
+            }
+        }
+    }
+
+    /// `f` / `s.run` used as a value (passed, stored, returned), not called.
+    fn record_value_ref(&mut self, n: Node<'a>, anc: &[Node<'a>]) {
+        let name_node = match n.kind_str() {
+            "identifier" => n,
+            "selector_expression" => match n.field(F.field) {
+                Some(f) => f,
+                None => return,
+            },
+            _ => return,
+        };
+        let Some(parent) = anc.last() else { return };
+        let value_position = match parent.kind_str() {
+            "argument_list" | "literal_element" | "send_statement" => true,
+            "expression_list" => {
+                anc.len() >= 2
+                    && matches!(
+                        anc[anc.len() - 2].kind_str(),
+                        "return_statement"
+                            | "assignment_statement"
+                            | "short_var_declaration"
+                            | "var_spec"
+                    )
+                    && anc[anc.len() - 2].field(F.left) != Some(*parent)
+            }
+            _ => false,
+        };
+        if !value_position {
+            return;
+        }
+        let name = text(name_node, self.src);
+        if n.kind_str() == "identifier" && self.declared.contains(name) {
+            return; // a local variable, not a function
+        }
+        self.out.uses.entry(name.to_string()).or_default().value += 1;
+    }
+
+    fn call_kind(anc: &[Node<'_>]) -> CallKind {
+        for n in anc.iter().rev() {
+            match n.kind_str() {
+                "parenthesized_expression" => continue,
+                "go_statement" => return CallKind::Go,
+                "defer_statement" => return CallKind::Defer,
+                _ => return CallKind::Plain,
+            }
+        }
+        CallKind::Plain
+    }
+
+    fn is_import(&self, op: Node<'a>, chain: &[Node<'a>]) -> bool {
+        if op.kind_str() != "identifier" {
+            return false;
+        }
+        let name = text(op, self.src);
+        self.imports.path_of(name).is_some()
+            && (!self.declared.contains(name)
+                || sema::resolve_local(name, op, chain, self.src).is_none())
+    }
+
+    fn on_call(&mut self, call: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
+        let Some((operand, name_node)) = syntax::callee(call) else {
+            return;
+        };
+        let name = text(name_node, self.src);
+        let kind = Self::call_kind(anc);
+        let mut chain: Vec<Node> = Vec::with_capacity(anc.len() + 1);
+        chain.extend_from_slice(anc);
+        chain.push(call);
+        let callee = match operand {
+            None => {
+                if syntax::is_builtin_func(name)
+                    || (self.declared.contains(name)
+                        && sema::resolve_local(name, name_node, &chain, self.src).is_some())
+                {
+                    return; // a builtin, or a local function value
+                }
+                Callee::Func(name.to_string())
+            }
+            Some(op) => {
+                if self.is_import(op, &chain) {
+                    return; // a function of another package
+                }
+                let indexed = MethodFact::of_method(name).is_some();
+                let recv = self.target_of(op, &chain, decl, indexed);
+                if indexed && let Some(t) = &recv {
+                    self.cur.method_calls.push(MethodCall {
+                        target: t.clone(),
+                        method: name.to_string(),
+                        at: name_node.start_byte(),
+                    });
+                }
+                Callee::Method {
+                    name: name.to_string(),
+                    recv,
+                }
+            }
+        };
+        self.out
+            .uses
+            .entry(name.to_string())
+            .or_default()
+            .bump(kind);
+        let args: Vec<Option<Target>> = syntax::call_args(call)
+            .into_iter()
+            .map(|a| {
+                let a = if a.kind_str() == "variadic_argument" {
+                    a.named_child(0).unwrap_or(a)
+                } else {
+                    a
+                };
+                self.target_of(a, &chain, decl, false)
+            })
+            .collect();
+        // A call passing nothing we track cannot carry a fact.
+        if args.iter().all(Option::is_none) {
+            return;
+        }
+        self.cur.calls.push(CallSite {
+            callee,
+            callees: Vec::new(),
+            certain: false,
+            args,
+            at: call.start_byte(),
+            kind,
+        });
+    }
+
+    /// A use of a parameter of the top-level function: does its value escape here?
+    /// (Passing it to a call is judged when the package resolves the callee.)
+    fn on_param_use(&mut self, id: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
+        let name = text(id, self.src);
+        let index = if self.declared.contains(name) {
+            let Some(LocalDecl::Param { func, index, .. }) =
+                sema::resolve_local(name, id, anc, self.src)
+            else {
+                return;
+            };
+            if func != decl {
+                return;
+            }
+            index
+        } else {
+            // Not redeclared anywhere so far: it is the parameter, unless it is the
+            // field of a selector.
+            if anc.last().is_some_and(|p| {
+                p.kind_str() == "selector_expression" && p.field(F.field) == Some(id)
+            }) {
+                return;
+            }
+            match self.params.iter().position(|p| *p == name) {
+                Some(i) => i,
+                None => return,
+            }
+        };
+        if index >= 64 {
+            return;
+        }
+        let escapes = match sema::value_use(id, anc) {
+            ValueUse::Returned
+            | ValueUse::Sent
+            | ValueUse::Element { .. }
+            | ValueUse::Assigned { .. } => true,
+            ValueUse::Arg { call, .. } => match syntax::callee(call) {
+                // Calls of package functions and methods are resolved later; builtins
+                // other than `append` only read.
+                Some((None, n)) => text(n, self.src) == "append",
+                Some((Some(_), _)) => false,
+                None => true, // calling a function value
+            },
+            ValueUse::Selector { .. } | ValueUse::Other | ValueUse::Discarded => false,
+        };
+        if escapes {
+            self.cur.escaping_params |= 1 << index;
+        }
+    }
+
+    /// `v := x.f`: remember the local `v` as an alias of field `f`.
+    fn on_alias(&mut self, stmt: Node<'a>) {
+        let (Some(left), Some(right)) = (stmt.field(F.left), stmt.field(F.right)) else {
+            return;
+        };
+        let lefts = syntax::expr_list(left);
+        let rights = syntax::expr_list(right);
+        if lefts.len() != rights.len() {
+            return;
+        }
+        for (l, r) in lefts.iter().zip(rights.iter()) {
+            let r = syntax::unparen(*r);
+            if l.kind_str() != "identifier" || r.kind_str() != "selector_expression" {
+                continue;
+            }
+            if let Some(field) = syntax::selector_field(r, self.src) {
+                self.cur
+                    .field_aliases
+                    .push((l.start_byte(), field.to_string()));
+            }
+        }
+    }
+
+    /// The access path an expression denotes, if it is one. `precise`: resolve local
+    /// roots to their declaration (needed to match aliases); call arguments only need
+    /// parameters, package names and field paths.
+    fn target_of(
+        &self,
+        expr: Node<'a>,
+        chain: &[Node<'a>],
+        decl: Node<'a>,
+        precise: bool,
+    ) -> Option<Target> {
+        let mut fields = Vec::new();
+        let mut cur = syntax::unparen(expr);
+        loop {
+            match cur.kind_str() {
+                "selector_expression" => {
+                    let f = cur.field(F.field)?;
+                    fields.push(text(f, self.src).to_string());
+                    cur = syntax::unparen(cur.field(F.operand)?);
+                }
+                "unary_expression"
+                    if matches!(cur.child(0).map(|c| c.kind_str()), Some("&" | "*")) =>
+                {
+                    cur = syntax::unparen(cur.field(F.operand)?);
+                }
+                "identifier" => break,
+                _ => return None,
+            }
+        }
+        fields.reverse();
+        let name = text(cur, self.src);
+        if !self.declared.contains(name) {
+            let root = if self.recv == Some(name) {
+                Root::Recv
+            } else if let Some(i) = self.params.iter().position(|p| *p == name) {
+                Root::Param(i)
+            } else if self.imports.path_of(name).is_some() || name == "_" {
+                return None;
+            } else {
+                Root::PkgVar(name.to_string())
+            };
+            return Some(Target { root, fields });
+        }
+        if !precise && self.recv != Some(name) && !self.params.contains(&name) {
+            // Surely a local: only its field path matters to argument facts.
+            return (!fields.is_empty()).then(|| Target {
+                root: Root::Local(name.to_string(), 0),
+                fields,
+            });
+        }
+        let root = match sema::resolve_local(name, cur, chain, self.src) {
+            Some(LocalDecl::Param { func, index, .. }) if func == decl => Root::Param(index),
+            Some(LocalDecl::Receiver { func, .. }) if func == decl => Root::Recv,
+            Some(d) => Root::Local(name.to_string(), d.name_node().start_byte()),
+            None => Root::PkgVar(name.to_string()),
+        };
+        Some(Target { root, fields })
+    }
+}

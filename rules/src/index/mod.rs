@@ -1,0 +1,512 @@
+//! The per-package index: what every file of a directory declares, and per-function
+//! facts read once from the bodies, so rules can answer cross-file questions
+//! ("does any function of the package stop this field?") without re-walking files.
+//!
+//! Built in two steps: top-level declarations of every file ([`decls`]), then one walk
+//! of every function body that records the facts the rule families need
+//! ([`facts`]). Derived, package-wide facts (which parameters a function stops,
+//! transitively) are computed lazily, once, by a bounded fixed point.
+
+pub mod decls;
+pub mod facts;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+pub use decls::{
+    ConstDef, ConstPart, FieldDef, FileDecls, FuncDef, ParamDef, RecvDef, StructDef, TypeKind,
+    TypeRef, VarDef,
+};
+pub use facts::{
+    CallKind, CallSite, Callee, FileFacts, FuncFacts, MethodCall, Root, Target, UseStats,
+};
+
+use crate::gomod::{GoMod, GoVersion};
+use crate::source::SourceFile;
+
+/// Method families whose calls are indexed, and whose "done on a parameter" facts
+/// are propagated through same-package calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MethodFact {
+    /// `Stop()` on a ticker or timer.
+    Stop,
+    /// `SetReadDeadline` / `SetDeadline` on a connection.
+    ReadDeadline,
+    /// `RowsAffected()` on a `sql.Result`.
+    RowsAffected,
+}
+
+impl MethodFact {
+    pub const ALL: [MethodFact; 3] = [
+        MethodFact::Stop,
+        MethodFact::ReadDeadline,
+        MethodFact::RowsAffected,
+    ];
+
+    pub fn methods(self) -> &'static [&'static str] {
+        match self {
+            MethodFact::Stop => &["Stop"],
+            MethodFact::ReadDeadline => &["SetReadDeadline", "SetDeadline"],
+            MethodFact::RowsAffected => &["RowsAffected"],
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+
+    /// The fact a method name belongs to.
+    pub fn of_method(name: &str) -> Option<MethodFact> {
+        MethodFact::ALL
+            .into_iter()
+            .find(|f| f.methods().contains(&name))
+    }
+}
+
+/// Per-parameter facts for every function of the package (parameters past 64 are
+/// not tracked).
+#[derive(Clone, Debug, Default)]
+pub struct ParamFacts {
+    bits: Vec<u64>,
+}
+
+impl ParamFacts {
+    pub fn has(&self, func: usize, param: usize) -> bool {
+        param < 64 && self.bits.get(func).is_some_and(|b| b & (1 << param) != 0)
+    }
+}
+
+/// What the index keeps of one file: its declarations and body facts. Extracted from
+/// the file alone, right after parsing, so the tree can be dropped for files that
+/// only feed the index (generated files, siblings in a pre-commit run) and so the
+/// language server can cache it per file.
+#[derive(Debug)]
+pub struct FileSummary {
+    pub path: Arc<Path>,
+    pub is_test: bool,
+    pub decls: FileDecls,
+    pub facts: FileFacts,
+}
+
+impl FileSummary {
+    pub fn extract(file: &SourceFile) -> FileSummary {
+        let decls = FileDecls::extract(0, file.root(), &file.text);
+        let facts = facts::extract(file.root(), &file.text, &decls.imports);
+        FileSummary {
+            path: file.path.clone(),
+            is_test: file.is_test,
+            decls,
+            facts,
+        }
+    }
+}
+
+/// Everything rules may ask about a package.
+#[derive(Debug, Default)]
+pub struct PackageIndex {
+    pub files: Vec<Arc<FileSummary>>,
+    /// All functions and methods of the package, in file order.
+    pub funcs: Vec<FuncDef>,
+    /// Facts read from each function's body (parallel to `funcs`).
+    pub facts: Vec<FuncFacts>,
+    func_by_key: HashMap<String, usize>,
+    funcs_by_name: HashMap<String, Vec<usize>>,
+    pub structs: HashMap<String, StructDef>,
+    pub interfaces: HashSet<String>,
+    pub types: HashSet<String>,
+    pub vars: HashMap<String, VarDef>,
+    pub consts: HashMap<String, ConstDef>,
+    /// How each function or method name is referred to across the package.
+    pub uses: HashMap<String, UseStats>,
+    pub gomod: Option<Arc<GoMod>>,
+    /// Language version override from the settings (wins over go.mod).
+    pub go_version_override: Option<GoVersion>,
+    param_facts: [OnceLock<ParamFacts>; 3],
+    escapes: OnceLock<ParamFacts>,
+    field_facts: [OnceLock<HashSet<String>>; 3],
+}
+
+impl PackageIndex {
+    /// Index the files of one package (one directory). `files` may include files that
+    /// will not be linted: they still feed the index.
+    pub fn build(files: &[&SourceFile], gomod: Option<Arc<GoMod>>) -> PackageIndex {
+        let summaries = files
+            .iter()
+            .map(|f| Arc::new(FileSummary::extract(f)))
+            .collect();
+        PackageIndex::from_summaries(summaries, gomod)
+    }
+
+    /// Assemble a package from its files' summaries: merge declarations, then resolve
+    /// every recorded call against the package's functions and methods.
+    pub fn from_summaries(files: Vec<Arc<FileSummary>>, gomod: Option<Arc<GoMod>>) -> PackageIndex {
+        let mut idx = PackageIndex {
+            gomod,
+            ..PackageIndex::default()
+        };
+        // Go forbids duplicates within a package: first one wins if a broken file has some.
+        let mut facts = Vec::new();
+        for (fi, file) in files.iter().enumerate() {
+            let d = &file.decls;
+            for st in &d.structs {
+                idx.structs
+                    .entry(st.name.clone())
+                    .or_insert_with(|| StructDef {
+                        file: fi,
+                        ..st.clone()
+                    });
+            }
+            idx.interfaces.extend(d.interfaces.iter().cloned());
+            idx.types.extend(d.types.iter().cloned());
+            for v in &d.vars {
+                idx.vars.entry(v.name.clone()).or_insert_with(|| VarDef {
+                    file: fi,
+                    ..v.clone()
+                });
+            }
+            for c in &d.consts {
+                idx.consts
+                    .entry(c.name.clone())
+                    .or_insert_with(|| ConstDef {
+                        file: fi,
+                        ..c.clone()
+                    });
+            }
+            for f in &d.funcs {
+                idx.funcs.push(FuncDef {
+                    file: fi,
+                    ..f.clone()
+                });
+                let body = file
+                    .facts
+                    .funcs
+                    .iter()
+                    .find(|(start, _)| *start == f.range.start)
+                    .map(|(_, facts)| facts.clone())
+                    .unwrap_or_default();
+                facts.push(body);
+            }
+            for (name, u) in &file.facts.uses {
+                idx.uses.entry(name.clone()).or_default().add(u);
+            }
+        }
+        idx.files = files;
+        for (i, f) in idx.funcs.iter().enumerate() {
+            idx.func_by_key.entry(f.key()).or_insert(i);
+            idx.funcs_by_name.entry(f.name.clone()).or_default().push(i);
+        }
+        for (fi, f) in facts.iter_mut().enumerate() {
+            for call in &mut f.calls {
+                let (callees, certain) = idx.resolve_callee(fi, &call.callee);
+                call.callees = callees;
+                call.certain = certain;
+                // Handed to another package (or to a function value): it escapes.
+                if call.callees.is_empty() {
+                    for a in call.args.iter().flatten() {
+                        if let (Root::Param(p), true) = (&a.root, a.fields.is_empty())
+                            && *p < 64
+                        {
+                            f.escaping_params |= 1 << p;
+                        }
+                    }
+                }
+            }
+        }
+        idx.facts = facts;
+        idx
+    }
+
+    /// Which package functions a recorded callee may be.
+    fn resolve_callee(&self, caller: usize, callee: &Callee) -> (Vec<usize>, bool) {
+        match callee {
+            Callee::Func(name) => match self.func_named(name) {
+                Some(g) => (vec![g], true),
+                None => (Vec::new(), true),
+            },
+            Callee::Method { name, recv } => {
+                if self.methods_named(name).next().is_none() {
+                    return (Vec::new(), true);
+                }
+                if let Some(ty) = recv.as_ref().and_then(|t| self.target_type(caller, t)) {
+                    return match self.method_of(&ty, name) {
+                        Some(m) => (vec![m], true),
+                        None => (Vec::new(), true),
+                    };
+                }
+                (self.methods_named(name).collect(), false)
+            }
+        }
+    }
+
+    /// The local named type of an access path in function `func`, when the index knows it.
+    pub fn target_type(&self, func: usize, t: &Target) -> Option<String> {
+        let f = &self.funcs[func];
+        let mut ty = match &t.root {
+            Root::Recv => f.recv.as_ref()?.type_name.clone(),
+            Root::Param(i) => {
+                let p = f.params.get(*i)?;
+                if !p.ty.is_local_named() {
+                    return None;
+                }
+                p.ty.name.clone()
+            }
+            Root::PkgVar(v) => {
+                let ty = self.vars.get(v)?.ty.as_ref()?;
+                if !ty.is_local_named() {
+                    return None;
+                }
+                ty.name.clone()
+            }
+            Root::Local(..) => return None,
+        };
+        for field in &t.fields {
+            let fty = self.field_type(&ty, field)?;
+            if !fty.is_local_named() {
+                return None;
+            }
+            ty = fty.name.clone();
+        }
+        Some(ty)
+    }
+
+    /// An index of a single file (tests, doc examples).
+    pub fn single(file: &SourceFile) -> PackageIndex {
+        PackageIndex::build(&[file], None)
+    }
+
+    pub fn func_by_key(&self, key: &str) -> Option<usize> {
+        self.func_by_key.get(key).copied()
+    }
+
+    /// Plain functions (not methods) named `name`.
+    pub fn func_named(&self, name: &str) -> Option<usize> {
+        self.funcs_by_name
+            .get(name)?
+            .iter()
+            .copied()
+            .find(|&i| self.funcs[i].recv.is_none())
+    }
+
+    /// Functions and methods named `name`.
+    pub fn funcs_named(&self, name: &str) -> &[usize] {
+        self.funcs_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Methods named `name`, of any receiver type.
+    pub fn methods_named(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
+        self.funcs_named(name)
+            .iter()
+            .copied()
+            .filter(|&i| self.funcs[i].recv.is_some())
+    }
+
+    /// The method `name` of type `ty`, or of a type it embeds (one level).
+    pub fn method_of(&self, ty: &str, name: &str) -> Option<usize> {
+        if let Some(i) = self.func_by_key(&format!("{ty}.{name}")) {
+            return Some(i);
+        }
+        let st = self.structs.get(ty)?;
+        st.fields
+            .iter()
+            .filter(|f| f.embedded && f.ty.is_local_named())
+            .find_map(|f| self.func_by_key(&format!("{}.{}", f.ty.name, name)))
+    }
+
+    /// The function whose declaration covers `offset` in file `file`.
+    pub fn func_at(&self, file: usize, offset: usize) -> Option<usize> {
+        self.funcs
+            .iter()
+            .position(|f| f.file == file && f.range.contains(&offset))
+    }
+
+    /// Type of field `field` of local struct `ty`, following embedded structs one level.
+    pub fn field_type(&self, ty: &str, field: &str) -> Option<&TypeRef> {
+        let st = self.structs.get(ty)?;
+        if let Some(f) = st.fields.iter().find(|f| f.name == field) {
+            return Some(&f.ty);
+        }
+        st.fields
+            .iter()
+            .filter(|f| f.embedded && f.ty.is_local_named())
+            .find_map(|f| {
+                self.structs
+                    .get(&f.ty.name)?
+                    .fields
+                    .iter()
+                    .find(|g| g.name == field)
+                    .map(|g| &g.ty)
+            })
+    }
+
+    /// Whether any struct of the package declares a field named `field`.
+    pub fn has_field_named(&self, field: &str) -> bool {
+        self.structs
+            .values()
+            .any(|s| s.fields.iter().any(|f| f.name == field))
+    }
+
+    /// The Go version rules should assume: settings override, else go.mod's `go` line.
+    pub fn go_version(&self) -> Option<GoVersion> {
+        self.go_version_override
+            .or_else(|| self.gomod.as_ref().and_then(|m| m.go))
+    }
+
+    /// Whether the Go 1.23 timer semantics apply: unreferenced, unstopped Tickers and
+    /// Timers are garbage-collected. False when `asynctimerchan=1` is set in go.mod or
+    /// in a `//go:debug` directive of the package.
+    pub fn timers_collected(&self) -> bool {
+        let Some(v) = self.go_version() else {
+            return false;
+        };
+        if v < GoVersion::TIMER_GC {
+            return false;
+        }
+        let async_chan = self
+            .gomod
+            .as_ref()
+            .and_then(|m| m.godebug_value("asynctimerchan"))
+            .map(str::to_string)
+            .or_else(|| {
+                self.files.iter().find_map(|f| {
+                    f.decls
+                        .go_debug
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k == "asynctimerchan")
+                        .map(|(_, v)| v.clone())
+                })
+            });
+        async_chan.as_deref() != Some("1")
+    }
+
+    /// Evaluate a string constant of the package (`const q = "UPDATE " + table`).
+    pub fn const_string(&self, name: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut depth = 0;
+        // Iterative expansion with a depth cap (constants may refer to each other).
+        let mut parts: Vec<&ConstPart> = self.consts.get(name)?.parts.iter().rev().collect();
+        while let Some(p) = parts.pop() {
+            match p {
+                ConstPart::Str(s) => out.push_str(s),
+                ConstPart::Ref(r) => {
+                    depth += 1;
+                    if depth > 64 {
+                        return None;
+                    }
+                    let c = self.consts.get(r.as_str())?;
+                    parts.extend(c.parts.iter().rev());
+                }
+                ConstPart::Unknown => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// Which parameters each function applies `fact`'s methods to, directly or by
+    /// passing them to a same-package function that does.
+    pub fn param_facts(&self, fact: MethodFact) -> &ParamFacts {
+        self.param_facts[fact.slot()].get_or_init(|| {
+            let methods = fact.methods();
+            let mut bits = vec![0u64; self.funcs.len()];
+            for (i, f) in self.facts.iter().enumerate() {
+                for mc in &f.method_calls {
+                    if let (Root::Param(p), true) = (&mc.target.root, mc.target.fields.is_empty())
+                        && *p < 64
+                        && methods.contains(&mc.method.as_str())
+                    {
+                        bits[i] |= 1 << p;
+                    }
+                }
+            }
+            self.propagate(&mut bits);
+            ParamFacts { bits }
+        })
+    }
+
+    /// Which parameters escape each function: returned, stored, sent, or handed to code
+    /// outside the package (directly or through same-package calls).
+    pub fn param_escapes(&self) -> &ParamFacts {
+        self.escapes.get_or_init(|| {
+            let mut bits: Vec<u64> = self.facts.iter().map(|f| f.escaping_params).collect();
+            self.propagate(&mut bits);
+            ParamFacts { bits }
+        })
+    }
+
+    /// Forward facts from callees to callers until nothing changes (bounded).
+    fn propagate(&self, bits: &mut [u64]) {
+        for _round in 0..32 {
+            let mut changed = false;
+            for (caller, f) in self.facts.iter().enumerate() {
+                for call in &f.calls {
+                    for (j, arg) in call.args.iter().enumerate() {
+                        let Some(Target {
+                            root: Root::Param(p),
+                            fields,
+                        }) = arg
+                        else {
+                            continue;
+                        };
+                        if !fields.is_empty() || *p >= 64 || j >= 64 {
+                            continue;
+                        }
+                        if call.callees.iter().any(|&g| bits[g] & (1 << j) != 0)
+                            && bits[caller] & (1 << p) == 0
+                        {
+                            bits[caller] |= 1 << p;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Field names on which `fact`'s methods are called anywhere in the package:
+    /// `x.f.Stop()`, `v := x.f; v.Stop()`, or `x.f` passed to a same-package function
+    /// that does it to its parameter.
+    pub fn fields_with(&self, fact: MethodFact) -> &HashSet<String> {
+        self.field_facts[fact.slot()].get_or_init(|| {
+            let methods = fact.methods();
+            let params = self.param_facts(fact);
+            let mut out = HashSet::new();
+            for f in &self.facts {
+                for mc in &f.method_calls {
+                    if !methods.contains(&mc.method.as_str()) {
+                        continue;
+                    }
+                    if let Some(last) = mc.target.fields.last() {
+                        out.insert(last.clone());
+                    } else if let Root::Local(_, decl) = mc.target.root {
+                        for (adecl, field) in &f.field_aliases {
+                            if *adecl == decl {
+                                out.insert(field.clone());
+                            }
+                        }
+                    }
+                }
+                for call in &f.calls {
+                    for (j, arg) in call.args.iter().enumerate() {
+                        let Some(arg) = arg else { continue };
+                        let Some(last) = arg.fields.last() else {
+                            continue;
+                        };
+                        if call.callees.iter().any(|&g| params.has(g, j)) {
+                            out.insert(last.clone());
+                        }
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// The receiver-declared type name of a function, when it is a method.
+    pub fn recv_type(&self, func: usize) -> Option<&str> {
+        self.funcs[func].recv.as_ref().map(|r| r.type_name.as_str())
+    }
+}

@@ -1,0 +1,101 @@
+//! faultline's engine and rules.
+//!
+//! A package (the `.go` files of one directory) is parsed once ([`source`]), indexed
+//! once ([`index`]), and each file is then linted by one traversal that dispatches nodes
+//! to every enabled rule ([`engine`]). The CLI and the language server both call
+//! [`Engine::lint_file`]; nothing here touches the file system or formats output.
+
+pub mod engine;
+pub mod gomod;
+pub mod index;
+pub mod registry;
+pub mod sema;
+pub mod source;
+pub mod syntax;
+#[cfg(test)]
+pub mod testing;
+
+pub mod time;
+
+use crate::syntax::NodeExt;
+use std::sync::Arc;
+
+pub use engine::{
+    Applicability, Diagnostic, Edit, Engine, Family, FileLint, Fix, FixAvailability, Related, Rule,
+    RuleMeta, RuleSet, Selector, Settings, Severity,
+};
+pub use gomod::{GoMod, GoVersion};
+pub use index::PackageIndex;
+pub use source::{LineCol, LineIndex, SourceError, SourceFile};
+
+/// Where each rule's documentation is published (`<base>/<rule-id>.md`).
+pub const DOCS_BASE_URL: &str = "https://gitlab.com/faultline/faultline/-/blob/main/docs/rules";
+
+/// One `.go` file of a directory: its summary always feeds the index; it is linted
+/// when its source (with its tree) is given.
+pub struct PackageFile<'a> {
+    pub summary: Arc<index::FileSummary>,
+    pub source: Option<&'a SourceFile>,
+}
+
+/// Index the files of one directory and lint those that carry their source. Files are
+/// grouped by package clause first, so an external test package (`x_test`) or a
+/// `//go:build ignore` generator in `package main` does not pollute package `x`.
+/// Returns `(position in files, result)` in file order.
+pub fn lint_package(
+    engine: &Engine,
+    files: &[PackageFile<'_>],
+    gomod: Option<Arc<GoMod>>,
+) -> Vec<(usize, FileLint)> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let name = f.summary.decls.package.as_str();
+        match groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((name, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, members) in groups {
+        if !members.iter().any(|&i| files[i].source.is_some()) {
+            continue;
+        }
+        let summaries = members.iter().map(|&i| files[i].summary.clone()).collect();
+        let index = engine.index(summaries, gomod.clone());
+        for (local, &global) in members.iter().enumerate() {
+            if let Some(src) = files[global].source {
+                out.push((global, engine.lint_file(src, local, &index)));
+            }
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out
+}
+
+/// Convenience for callers holding every source: lint those for which `lint(i)` holds.
+pub fn lint_sources(
+    engine: &Engine,
+    files: &[&SourceFile],
+    gomod: Option<Arc<GoMod>>,
+    lint: impl Fn(usize) -> bool,
+) -> Vec<(usize, FileLint)> {
+    let package: Vec<PackageFile> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| PackageFile {
+            summary: Arc::new(index::FileSummary::extract(f)),
+            source: lint(i).then_some(*f),
+        })
+        .collect();
+    lint_package(engine, &package, gomod)
+}
+
+/// The name in a file's package clause.
+pub fn package_name(file: &SourceFile) -> Option<&str> {
+    let root = file.root();
+    let mut c = root.walk();
+    let clause = root
+        .named_children(&mut c)
+        .find(|n| n.kind_str() == "package_clause")?;
+    clause.named_child(0).map(|n| file.text_of(n))
+}

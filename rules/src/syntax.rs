@@ -1,0 +1,493 @@
+//! Small, allocation-free helpers over tree-sitter-go nodes. Every traversal here is
+//! iterative: deeply nested input must not overflow the stack.
+
+use tree_sitter::Node;
+
+/// What a preorder visitor wants next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Walk {
+    /// Visit this node's children.
+    Continue,
+    /// Skip this node's children.
+    Skip,
+    /// End the whole walk.
+    Stop,
+}
+
+/// Iterative preorder walk of `root` and its descendants (named and anonymous).
+pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Walk) {
+    let mut cursor = root.walk();
+    'outer: loop {
+        match visit(cursor.node()) {
+            Walk::Stop => return,
+            Walk::Continue if cursor.goto_first_child() => continue,
+            _ => {}
+        }
+        loop {
+            if cursor.node() == root {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                continue 'outer;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Walk `root`'s subtree without entering nested function literals (their bodies run
+/// at another time, in another frame).
+pub fn walk_same_func<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Walk) {
+    walk(root, |n| {
+        if n != root && n.kind_str() == "func_literal" {
+            return Walk::Skip;
+        }
+        visit(n)
+    })
+}
+
+/// A node that starts a new function frame.
+pub fn is_func(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_declaration" | "method_declaration" | "func_literal"
+    )
+}
+
+/// Text of a node (empty when out of range).
+pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+    src.get(node.start_byte()..node.end_byte()).unwrap_or("")
+}
+
+/// Strip any number of enclosing parentheses.
+pub fn unparen(mut node: Node<'_>) -> Node<'_> {
+    while node.kind_str() == "parenthesized_expression" {
+        match node.named_child(0) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The parent, skipping parentheses.
+pub fn parent_unparen(node: Node<'_>) -> Option<Node<'_>> {
+    let mut p = node.parent()?;
+    while p.kind_str() == "parenthesized_expression" {
+        p = p.parent()?;
+    }
+    Some(p)
+}
+
+/// Statements of a block-like node (`block`, case clauses, `source_file`), skipping comments.
+pub fn statements<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let list = match node.kind_str() {
+        "block" | "communication_case" | "expression_case" | "default_case" | "type_case" => {
+            let mut c = node.walk();
+            node.named_children(&mut c)
+                .find(|n| n.kind_str() == "statement_list")
+        }
+        "statement_list" => Some(node),
+        _ => None,
+    };
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .filter(|n| n.kind_str() != "comment")
+        .collect()
+}
+
+/// For a `call_expression`: the operand of a selector callee (if any) and the callee's
+/// name token (`field_identifier` or `identifier`).
+pub fn callee<'t>(call: Node<'t>) -> Option<(Option<Node<'t>>, Node<'t>)> {
+    let f = unparen(call.field(F.function)?);
+    match f.kind_str() {
+        "selector_expression" => Some((Some(unparen(f.field(F.operand)?)), f.field(F.field)?)),
+        "identifier" => Some((None, f)),
+        // Generic instantiation: `f[T](x)`.
+        "index_expression" | "type_instantiation_expression" => {
+            let inner = f.field(F.operand).or_else(|| f.field(F.ty))?;
+            let inner = unparen(inner);
+            match inner.kind_str() {
+                "identifier" => Some((None, inner)),
+                "selector_expression" => Some((
+                    Some(unparen(inner.field(F.operand)?)),
+                    inner.field(F.field)?,
+                )),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Arguments of a `call_expression` (named children of its `argument_list`).
+pub fn call_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
+    let Some(list) = call.field(F.arguments) else {
+        return Vec::new();
+    };
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .filter(|n| n.kind_str() != "comment")
+        .collect()
+}
+
+/// Named children of an `expression_list` (or the node itself when it is not a list).
+pub fn expr_list<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    if node.kind_str() != "expression_list" {
+        return vec![node];
+    }
+    let mut c = node.walk();
+    node.named_children(&mut c)
+        .filter(|n| n.kind_str() != "comment")
+        .collect()
+}
+
+/// Whether an anonymous child token of `node` has kind `tok` (e.g. `:=` in a range clause).
+pub fn has_token(node: Node<'_>, tok: &str) -> bool {
+    let mut c = node.walk();
+    node.children(&mut c)
+        .any(|n| !n.is_named() && n.kind_str() == tok)
+}
+
+/// The `field` name of a selector expression.
+pub fn selector_field<'s>(sel: Node<'_>, src: &'s str) -> Option<&'s str> {
+    if sel.kind_str() != "selector_expression" {
+        return None;
+    }
+    sel.field(F.field).map(|f| text(f, src))
+}
+
+/// Render a dotted access path (`s.conn`, `t`) when the expression is one.
+pub fn dotted_path(node: Node<'_>, src: &str) -> Option<String> {
+    let node = unparen(node);
+    match node.kind_str() {
+        "identifier" => Some(text(node, src).to_string()),
+        "selector_expression" => {
+            let op = node.field(F.operand)?;
+            let field = node.field(F.field)?;
+            let base = dotted_path(op, src)?;
+            Some(format!("{base}.{}", text(field, src)))
+        }
+        "unary_expression" if node.child(0).is_some_and(|c| c.kind_str() == "*") => {
+            dotted_path(node.field(F.operand)?, src)
+        }
+        _ => None,
+    }
+}
+
+/// The innermost enclosing function node (declaration or literal).
+pub fn enclosing_func(node: Node<'_>) -> Option<Node<'_>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if is_func(n.kind_str()) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The outermost enclosing function: the top-level declaration, or the outermost
+/// literal of a package-level initialiser.
+pub fn outermost_func(node: Node<'_>) -> Option<Node<'_>> {
+    let mut found = None;
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if is_func(n.kind_str()) {
+            found = Some(n);
+        }
+        cur = n.parent();
+    }
+    found
+}
+
+/// Whether `inner` lies within `outer` (inclusive).
+pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// The label of a `labeled_statement` wrapping `stmt`, if any.
+pub fn label_of<'s>(stmt: Node<'_>, src: &'s str) -> Option<&'s str> {
+    let p = stmt.parent()?;
+    if p.kind_str() == "labeled_statement" {
+        p.field(F.label).map(|l| text(l, src))
+    } else {
+        None
+    }
+}
+
+/// The label name of a `break` / `continue` / `goto` statement.
+pub fn jump_label<'s>(stmt: Node<'_>, src: &'s str) -> Option<&'s str> {
+    let mut c = stmt.walk();
+    stmt.named_children(&mut c)
+        .find(|n| n.kind_str() == "label_name")
+        .map(|n| text(n, src))
+}
+
+/// Whether an unlabelled `break` at `brk` leaves `loop_node` (it does unless an inner
+/// `for`, `switch` or `select` catches it first).
+pub fn unlabelled_break_targets(brk: Node<'_>, loop_node: Node<'_>) -> bool {
+    let mut cur = brk.parent();
+    while let Some(n) = cur {
+        if n == loop_node {
+            return true;
+        }
+        match n.kind_str() {
+            "for_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "select_statement" => return false,
+            k if is_func(k) => return false,
+            _ => {}
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+/// Whether a call expression is `panic(...)`, `os.Exit(...)`, `log.Fatal*(...)`,
+/// `runtime.Goexit()` or `t.Fatal*`-like: a call that never returns.
+pub fn is_noreturn_call(call: Node<'_>, src: &str) -> bool {
+    let Some((operand, name)) = callee(call) else {
+        return false;
+    };
+    let name = text(name, src);
+    match operand {
+        None => name == "panic",
+        Some(op) => {
+            let op = text(op, src);
+            (op == "os" && name == "Exit")
+                || (op == "runtime" && name == "Goexit")
+                || (matches!(op, "log" | "klog" | "glog" | "logrus")
+                    && (name.starts_with("Fatal") || name.starts_with("Panic")))
+        }
+    }
+}
+
+/// Whether the statement always transfers control away (a terminating statement in the
+/// sense of the Go spec, limited to what a syntax tree shows).
+pub fn is_terminating(stmt: Node<'_>, src: &str) -> bool {
+    is_terminating_at(stmt, src, 0)
+}
+
+fn is_terminating_at(stmt: Node<'_>, src: &str, depth: u32) -> bool {
+    // `else if` chains nest: cap the depth instead of trusting the input.
+    if depth > 64 {
+        return false;
+    }
+    let is_terminating = |s: Node<'_>, src: &str| is_terminating_at(s, src, depth + 1);
+    match stmt.kind_str() {
+        "return_statement" | "goto_statement" => true,
+        "expression_statement" => stmt
+            .named_child(0)
+            .map(unparen)
+            .is_some_and(|e| e.kind_str() == "call_expression" && is_noreturn_call(e, src)),
+        "block" => statements(stmt)
+            .last()
+            .is_some_and(|s| is_terminating(*s, src)),
+        "if_statement" => {
+            let cons = stmt.field(F.consequence);
+            let alt = stmt.field(F.alternative);
+            match (cons, alt) {
+                (Some(c), Some(a)) => is_terminating(c, src) && is_terminating(a, src),
+                _ => false,
+            }
+        }
+        "labeled_statement" => stmt.named_child(1).is_some_and(|s| is_terminating(s, src)),
+        _ => false,
+    }
+}
+
+/// Iterative preorder walk that also hands each node its ancestors (`base` first, then
+/// the chain from `root` down to the node's parent).
+pub fn walk_with_ancestors<'t>(
+    root: Node<'t>,
+    base: &[Node<'t>],
+    mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Walk,
+) {
+    let mut stack: Vec<Node<'t>> = base.to_vec();
+    let mut cursor = root.walk();
+    'outer: loop {
+        let node = cursor.node();
+        match visit(node, &stack) {
+            Walk::Stop => return,
+            Walk::Continue if cursor.goto_first_child() => {
+                stack.push(node);
+                continue;
+            }
+            _ => {}
+        }
+        loop {
+            if cursor.node() == root {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                continue 'outer;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            stack.pop();
+        }
+    }
+}
+
+/// Whether `node` is the function part of a call (`f` in `f(x)`, `x.m` in `x.m()`).
+pub fn is_callee(node: Node<'_>) -> bool {
+    let Some(p) = parent_unparen(node) else {
+        return false;
+    };
+    p.kind_str() == "call_expression" && p.field(F.function).map(unparen) == Some(node)
+}
+
+/// Go's predeclared functions.
+pub fn is_builtin_func(name: &str) -> bool {
+    matches!(
+        name,
+        "append"
+            | "cap"
+            | "clear"
+            | "close"
+            | "complex"
+            | "copy"
+            | "delete"
+            | "imag"
+            | "len"
+            | "make"
+            | "max"
+            | "min"
+            | "new"
+            | "panic"
+            | "print"
+            | "println"
+            | "real"
+            | "recover"
+    )
+}
+
+/// Visit every node of a tree once with a cursor (the parse-only benchmark baseline:
+/// the same traversal the engine does, without dispatch).
+pub fn count_nodes(tree: &tree_sitter::Tree) -> usize {
+    let mut n = 0usize;
+    let mut cursor = tree.walk();
+    'walk: loop {
+        n += 1;
+        std::hint::black_box(cursor.node().kind_id());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    n
+}
+
+/// Field ids of the grammar, looked up once. `child_by_field_name` compares the name
+/// against every field of the language on each call; hot paths use these ids instead.
+pub struct FieldIds {
+    pub alias: FieldId,
+    pub alternative: FieldId,
+    pub arguments: FieldId,
+    pub body: FieldId,
+    pub channel: FieldId,
+    pub communication: FieldId,
+    pub condition: FieldId,
+    pub consequence: FieldId,
+    pub field: FieldId,
+    pub function: FieldId,
+    pub initializer: FieldId,
+    pub key: FieldId,
+    pub label: FieldId,
+    pub left: FieldId,
+    pub name: FieldId,
+    pub operand: FieldId,
+    pub operator: FieldId,
+    pub package: FieldId,
+    pub parameters: FieldId,
+    pub path: FieldId,
+    pub receiver: FieldId,
+    pub result: FieldId,
+    pub right: FieldId,
+    pub ty: FieldId,
+    pub update: FieldId,
+    pub value: FieldId,
+}
+
+pub type FieldId = std::num::NonZeroU16;
+
+pub static F: std::sync::LazyLock<FieldIds> = std::sync::LazyLock::new(|| {
+    let l = crate::source::language();
+    let id = |n: &str| {
+        l.field_id_for_name(n)
+            .unwrap_or_else(|| panic!("tree-sitter-go has no field `{n}`"))
+    };
+    FieldIds {
+        alias: id("alias"),
+        alternative: id("alternative"),
+        arguments: id("arguments"),
+        body: id("body"),
+        channel: id("channel"),
+        communication: id("communication"),
+        condition: id("condition"),
+        consequence: id("consequence"),
+        field: id("field"),
+        function: id("function"),
+        initializer: id("initializer"),
+        key: id("key"),
+        label: id("label"),
+        left: id("left"),
+        name: id("name"),
+        operand: id("operand"),
+        operator: id("operator"),
+        package: id("package"),
+        parameters: id("parameters"),
+        path: id("path"),
+        receiver: id("receiver"),
+        result: id("result"),
+        right: id("right"),
+        ty: id("type"),
+        update: id("update"),
+        value: id("value"),
+    }
+});
+
+static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let l = crate::source::language();
+    (0..l.node_kind_count() as u16)
+        .map(|id| l.node_kind_for_id(id).unwrap_or(""))
+        .collect()
+});
+
+/// Cheap accessors: `Node::kind` re-validates the C string as UTF-8 on every call.
+pub trait NodeExt<'t> {
+    /// The node's kind (`"call_expression"`, ...), from a table.
+    fn kind_str(&self) -> &'static str;
+    /// Child by field id.
+    fn field(&self, id: FieldId) -> Option<Node<'t>>;
+}
+
+impl<'t> NodeExt<'t> for Node<'t> {
+    #[inline]
+    fn kind_str(&self) -> &'static str {
+        KIND_NAMES
+            .get(self.kind_id() as usize)
+            .copied()
+            .unwrap_or("ERROR")
+    }
+
+    #[inline]
+    fn field(&self, id: FieldId) -> Option<Node<'t>> {
+        self.child_by_field_id(id.get())
+    }
+}

@@ -1,0 +1,471 @@
+use crate::syntax::{F, NodeExt};
+use tree_sitter::Node;
+
+use crate::declare_rule;
+use crate::engine::{Ctx, Rule, RuleMeta};
+use crate::index::MethodFact;
+use crate::sema::{self, LocalDecl, ValueUse};
+use crate::syntax::{self, Walk};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `time.NewTicker(...)` whose Ticker is never stopped.
+    ///
+    /// ## Why is this bad?
+    /// Before Go 1.23, a Ticker that is not stopped is never garbage-collected: the
+    /// runtime keeps it and fires it for the life of the process. A handler or loop that
+    /// creates one per call leaks a timer per call, and CPU goes to waking them all.
+    ///
+    /// Flagged: a ticker bound to a local variable that does not escape the function
+    /// and on which no `.Stop()` is called anywhere in the function (directly, deferred,
+    /// or in a closure or goroutine the function starts); `time.NewTicker(d).C` used
+    /// directly (nothing can ever stop it); a ticker stored in a struct field when no
+    /// `.Stop()` is called on that field anywhere in the package.
+    ///
+    /// Not flagged: a ticker that is returned, sent on a channel, stored in a slice or
+    /// map, stored in a field or package variable that is stopped elsewhere in the
+    /// package, passed to a same-package function that stops its parameter, or passed
+    /// to a function of another package (it escapes our view). Modules whose `go.mod`
+    /// says `go 1.23` or later (without `asynctimerchan=1`) are not checked.
+    ///
+    /// ## Example
+    /// ```go,want
+    /// func poll(ctx context.Context) {
+    ///     t := time.NewTicker(time.Second)
+    ///     for {
+    ///         select {
+    ///         case <-ctx.Done():
+    ///             return
+    ///         case <-t.C:
+    ///             refresh()
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```go
+    /// func poll(ctx context.Context) {
+    ///     t := time.NewTicker(time.Second)
+    ///     defer t.Stop()
+    ///     for {
+    ///         select {
+    ///         case <-ctx.Done():
+    ///             return
+    ///         case <-t.C:
+    ///             refresh()
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub struct TickerNotStopped {
+        id: "ticker-not-stopped",
+        family: Time,
+        severity: Error,
+        summary: "A `time.NewTicker` that is never stopped keeps firing for the life of the process",
+        kinds: ["call_expression"],
+        fix: None,
+        version_gated: true,
+        skip_test_files: false,
+    }
+}
+
+/// Where the ticker ends up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    Stopped,
+    Escaped,
+    Neutral,
+}
+
+impl Rule for TickerNotStopped {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_node<'a>(&self, call: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
+        let Some(name) = ctx.call_to(call, anc, "time", &["NewTicker"]) else {
+            return;
+        };
+        let time_pkg = time_qualifier(ctx, call);
+        match sema::value_use(call, anc) {
+            ValueUse::Selector {
+                name: field,
+                called,
+            } => {
+                if ctx.text(field) == "C" && !called {
+                    ctx.report_node(
+                        name,
+                        "`NewTicker(...).C` keeps no reference to the Ticker, so it can never be stopped: \
+                         before Go 1.23 it fires for the life of the process",
+                    )
+                    .label("ticker created here")
+                    .help(format!(
+                        "keep the ticker in a variable and stop it: `t := {time_pkg}NewTicker(d)`, \
+                         `defer t.Stop()`, then read `t.C`"
+                    ));
+                }
+            }
+            ValueUse::Discarded => {
+                ctx.report_node(
+                    name,
+                    "the Ticker returned by `NewTicker` is discarded and can never be stopped",
+                )
+                .label("ticker created here")
+                .help("remove the call, or keep the ticker and `defer t.Stop()`");
+            }
+            ValueUse::Assigned { stmt, target } => {
+                let Some(target) = target else { return };
+                check_assigned(ctx, name, call, anc, stmt, target, &time_pkg);
+            }
+            ValueUse::Element {
+                literal,
+                key,
+                position,
+            } => {
+                if let Some(field) = struct_field_of(ctx, literal, key, position)
+                    && !ctx.pkg.fields_with(MethodFact::Stop).contains(&field)
+                {
+                    report_field(ctx, name, &field);
+                }
+            }
+            ValueUse::Arg { call: outer, index } => {
+                let outer_anc = ancestors_of(anc, outer);
+                if passed_to(ctx, outer, outer_anc, index) == Outcome::Neutral {
+                    let callee = syntax::callee(outer)
+                        .map(|(_, n)| ctx.text(n))
+                        .unwrap_or("?");
+                    ctx.report_node(
+                        name,
+                        format!(
+                            "this Ticker is passed to `{callee}`, which never stops it (nor does anything else): \
+                             before Go 1.23 it fires for the life of the process"
+                        ),
+                    )
+                    .label("ticker created here")
+                    .help(format!("call `Stop()` on the ticker in `{callee}` or after it returns"));
+                }
+            }
+            ValueUse::Returned | ValueUse::Sent | ValueUse::Other => {}
+        }
+    }
+}
+
+fn check_assigned<'a>(
+    ctx: &Ctx<'a>,
+    name: Node<'a>,
+    call: Node<'a>,
+    anc: &[Node<'a>],
+    stmt: Node<'a>,
+    target: Node<'a>,
+    time_pkg: &str,
+) {
+    let target = syntax::unparen(target);
+    match target.kind_str() {
+        "identifier" => {
+            let var = ctx.text(target);
+            if var == "_" {
+                ctx.report_node(
+                    name,
+                    "the Ticker is assigned to `_` and can never be stopped",
+                )
+                .label("ticker created here")
+                .help("keep the ticker in a variable and `defer t.Stop()`");
+                return;
+            }
+            let mut chain = anc.to_vec();
+            chain.push(call);
+            let in_func = super::outermost_func(anc).is_some();
+            let decl = match stmt.kind_str() {
+                // `t := ...` / `var t = ...` declare `t` right here.
+                "short_var_declaration" | "var_spec" if in_func => Some(LocalDecl::Local {
+                    stmt,
+                    name: target,
+                    ty: None,
+                    value: Some(call),
+                }),
+                "var_spec" => return, // package level: one ticker for the process
+                _ => ctx.resolve(target, &chain),
+            };
+            match decl {
+                Some(LocalDecl::Local { name: decl, .. }) => {
+                    let Some((fi, func)) = super::outermost_func(anc) else {
+                        return;
+                    };
+                    if local_fate(ctx, func, &anc[..fi], var, decl) == Outcome::Neutral {
+                        ctx.report_node(
+                                name,
+                                format!(
+                                    "ticker `{var}` is never stopped: before Go 1.23 an unstopped Ticker \
+                                     is never garbage-collected and fires for the life of the process"
+                                ),
+                            )
+                            .label("ticker created here")
+                            .help(format!(
+                                "add `defer {var}.Stop()` right after `{var} := {time_pkg}NewTicker(...)`"
+                            ));
+                    }
+                }
+                Some(_) => {} // a named result or parameter: handed to the caller
+                None => {
+                    // A package-level variable assigned inside a function: every call
+                    // replaces (and leaks) the previous ticker unless it is stopped.
+                    if !in_func || is_exported(var) {
+                        return;
+                    }
+                    if !pkg_var_stopped(ctx, var) && ctx.pkg.vars.contains_key(var) {
+                        ctx.report_node(
+                                name,
+                                format!("package variable `{var}` holds a Ticker that is never stopped anywhere in the package"),
+                            )
+                            .label("ticker created here")
+                            .help(format!("call `{var}.Stop()` before replacing it and on shutdown"));
+                    }
+                }
+            }
+        }
+        "selector_expression" => {
+            let Some(field) = syntax::selector_field(target, ctx.src()) else {
+                return;
+            };
+            if ctx.pkg.fields_with(MethodFact::Stop).contains(field) {
+                return;
+            }
+            if ctx.pkg.has_field_named(field) {
+                report_field(ctx, name, field);
+            }
+        }
+        _ => {} // index expressions: stored in a map or slice
+    }
+}
+
+fn is_exported(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
+}
+
+fn report_field(ctx: &Ctx<'_>, name: Node<'_>, field: &str) {
+    ctx.report_node(
+        name,
+        format!(
+            "ticker stored in field `{field}` is never stopped: no `.{field}.Stop()` anywhere in package `{}`",
+            ctx.package_name()
+        ),
+    )
+    .label("ticker created here")
+    .help(format!(
+        "call `x.{field}.Stop()` where its owner shuts down (its Close or Stop method)"
+    ));
+}
+
+/// `time.` as this file spells it (`""` for a dot import).
+fn time_qualifier(ctx: &Ctx<'_>, call: Node<'_>) -> String {
+    match syntax::callee(call) {
+        Some((Some(op), _)) => format!("{}.", ctx.text(op)),
+        _ => String::new(),
+    }
+}
+
+/// The ancestors of `node`, itself one of `anc`.
+fn ancestors_of<'s, 'a>(anc: &'s [Node<'a>], node: Node<'a>) -> &'s [Node<'a>] {
+    match anc.iter().rposition(|n| *n == node) {
+        Some(i) => &anc[..i],
+        None => anc,
+    }
+}
+
+/// The struct field a composite-literal element initialises, for literals of a struct
+/// type declared in this package.
+fn struct_field_of(
+    ctx: &Ctx<'_>,
+    literal: Node<'_>,
+    key: Option<Node<'_>>,
+    position: usize,
+) -> Option<String> {
+    let ty = literal.field(F.ty)?;
+    if ty.kind_str() != "type_identifier" {
+        return None; // slices, maps, other packages' structs: the ticker escapes our view
+    }
+    let st = ctx.pkg.structs.get(ctx.text(ty))?;
+    match key {
+        Some(k) => Some(ctx.text(k).trim().to_string()),
+        None => st.fields.get(position).map(|f| f.name.clone()),
+    }
+}
+
+fn pkg_var_stopped(ctx: &Ctx<'_>, var: &str) -> bool {
+    let stops = ctx.pkg.param_facts(MethodFact::Stop);
+    ctx.pkg.facts.iter().any(|f| {
+        f.method_calls.iter().any(|m| {
+            m.method == "Stop"
+                && m.target.fields.is_empty()
+                && m.target.root == crate::index::Root::PkgVar(var.to_string())
+        }) || f.calls.iter().any(|c| {
+            c.args.iter().enumerate().any(|(j, a)| {
+                a.as_ref().is_some_and(|a| {
+                    a.fields.is_empty() && a.root == crate::index::Root::PkgVar(var.to_string())
+                }) && c.callees.iter().any(|&g| stops.has(g, j))
+            })
+        })
+    })
+}
+
+/// Follow every use of the local `var` (declared at `decl`) in `func`.
+fn local_fate<'a>(
+    ctx: &Ctx<'a>,
+    func: Node<'a>,
+    base: &[Node<'a>],
+    var: &str,
+    decl: Node<'a>,
+) -> Outcome {
+    let mut verdict = Outcome::Neutral;
+    syntax::walk_with_ancestors(func, base, |n, anc| {
+        if n.kind_str() != "identifier" || n == decl || ctx.text(n) != var {
+            return Walk::Continue;
+        }
+        match sema::resolve_local(var, n, anc, ctx.src()) {
+            Some(d) if d.name_node() == decl => {}
+            _ => return Walk::Continue,
+        }
+        match use_fate(ctx, n, anc) {
+            Outcome::Neutral => Walk::Continue,
+            o => {
+                verdict = o;
+                Walk::Stop
+            }
+        }
+    });
+    verdict
+}
+
+/// What one use of the ticker variable does with it.
+fn use_fate<'a>(ctx: &Ctx<'a>, id: Node<'a>, anc: &[Node<'a>]) -> Outcome {
+    match sema::value_use(id, anc) {
+        ValueUse::Selector { name, .. } => {
+            if ctx.text(name) == "Stop" {
+                Outcome::Stopped
+            } else {
+                Outcome::Neutral
+            }
+        }
+        ValueUse::Returned | ValueUse::Sent => Outcome::Escaped,
+        ValueUse::Element {
+            literal,
+            key,
+            position,
+        } => match struct_field_of(ctx, literal, key, position) {
+            Some(field) if ctx.pkg.fields_with(MethodFact::Stop).contains(&field) => {
+                Outcome::Stopped
+            }
+            Some(_) => Outcome::Neutral,
+            None => Outcome::Escaped,
+        },
+        ValueUse::Assigned { target, .. } => {
+            let Some(target) = target.map(syntax::unparen) else {
+                return Outcome::Escaped;
+            };
+            match target.kind_str() {
+                "identifier" if ctx.text(target) == "_" => Outcome::Neutral,
+                "identifier" => {
+                    let v = ctx.text(target);
+                    if ctx.resolve(target, anc).is_none()
+                        && ctx.pkg.vars.contains_key(v)
+                        && !is_exported(v)
+                    {
+                        if pkg_var_stopped(ctx, v) {
+                            Outcome::Stopped
+                        } else {
+                            Outcome::Neutral
+                        }
+                    } else {
+                        Outcome::Escaped // another variable now holds it
+                    }
+                }
+                "selector_expression" => {
+                    let field = syntax::selector_field(target, ctx.src()).unwrap_or("");
+                    if ctx.pkg.fields_with(MethodFact::Stop).contains(field) {
+                        Outcome::Stopped
+                    } else if ctx.pkg.has_field_named(field) {
+                        Outcome::Neutral
+                    } else {
+                        Outcome::Escaped
+                    }
+                }
+                _ => Outcome::Escaped,
+            }
+        }
+        ValueUse::Arg { call, index } => passed_to(ctx, call, ancestors_of(anc, call), index),
+        ValueUse::Other | ValueUse::Discarded => Outcome::Neutral,
+    }
+}
+
+/// The ticker is argument `index` of `call`.
+fn passed_to<'a>(ctx: &Ctx<'a>, call: Node<'a>, call_anc: &[Node<'a>], index: usize) -> Outcome {
+    let Some((operand, name)) = syntax::callee(call) else {
+        return Outcome::Escaped;
+    };
+    let fname = ctx.text(name);
+    let mut chain = call_anc.to_vec();
+    chain.push(call);
+    let fact = |g: usize| -> Outcome {
+        let f = &ctx.pkg.funcs[g];
+        let j = match f.params.last() {
+            Some(p) if p.variadic && index >= f.params.len() - 1 => f.params.len() - 1,
+            _ => index,
+        };
+        if ctx.pkg.param_facts(MethodFact::Stop).has(g, j) {
+            Outcome::Stopped
+        } else if ctx.pkg.param_escapes().has(g, j) || j >= 64 {
+            Outcome::Escaped
+        } else {
+            Outcome::Neutral
+        }
+    };
+    match operand {
+        None => {
+            if syntax::is_builtin_func(fname) {
+                return if fname == "append" {
+                    Outcome::Escaped
+                } else {
+                    Outcome::Neutral
+                };
+            }
+            if ctx.resolve(name, &chain).is_some() {
+                return Outcome::Escaped; // a function value
+            }
+            match ctx.pkg.func_named(fname) {
+                Some(g) => fact(g),
+                None => Outcome::Escaped,
+            }
+        }
+        Some(op) => {
+            if op.kind_str() == "identifier"
+                && ctx.imports().path_of(ctx.text(op)).is_some()
+                && ctx.resolve(op, &chain).is_none()
+            {
+                return Outcome::Escaped; // another package's function
+            }
+            if let Some(ty) = super::local_type_name(ctx, op, &chain) {
+                return match ctx.pkg.method_of(&ty, fname) {
+                    Some(m) => fact(m),
+                    None => Outcome::Escaped,
+                };
+            }
+            // Unknown receiver type: stopped if some same-package method of that name
+            // stops its parameter; otherwise it may be any code at all.
+            let stops = ctx.pkg.param_facts(MethodFact::Stop);
+            if ctx.pkg.methods_named(fname).any(|g| stops.has(g, index)) {
+                Outcome::Stopped
+            } else {
+                Outcome::Escaped
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fixtures() {
+        crate::testing::check_fixtures(&super::TickerNotStopped::META, &["NewTicker"]);
+    }
+}
