@@ -6,6 +6,7 @@
 //! [`Engine::lint_file`]; nothing here touches the file system or formats output.
 
 pub mod engine;
+pub mod flow;
 pub mod gomod;
 pub mod index;
 pub mod registry;

@@ -67,7 +67,7 @@ impl Rule for TickLeak {
             return;
         };
         // Package level: one ticker for the life of the process.
-        let Some((_, outer)) = super::outermost_func(anc) else {
+        let Some((_, outer)) = crate::flow::outermost_func(anc) else {
             return;
         };
         if ctx.package_name() == "main"
@@ -78,7 +78,7 @@ impl Rule for TickLeak {
         {
             return;
         }
-        let Some((_, func)) = super::innermost_func(anc) else {
+        let Some((_, func)) = crate::flow::innermost_func(anc) else {
             return;
         };
         if is_endless(ctx, func) {
@@ -135,7 +135,9 @@ fn is_endless(ctx: &Ctx<'_>, func: Node<'_>) -> bool {
         };
         match stmt.kind_str() {
             "select_statement" => stmt.named_child_count() == 0,
-            "for_statement" => forever_loop(ctx, stmt) && !super::loop_has_exit(stmt, ctx.src()),
+            "for_statement" => {
+                forever_loop(ctx, stmt) && !crate::flow::loop_has_exit(stmt, ctx.src())
+            }
             _ => false,
         }
     })

@@ -70,13 +70,13 @@ impl Rule for TickerLoopNoExit {
         let Some(chan) = ticker_receive(ctx, stmt, anc) else {
             return;
         };
-        if super::loop_has_exit(stmt, ctx.src()) {
+        if crate::flow::loop_has_exit(stmt, ctx.src()) {
             return;
         }
-        let Some((fi, func)) = super::innermost_func(anc) else {
+        let Some((fi, func)) = crate::flow::innermost_func(anc) else {
             return;
         };
-        if !super::is_goroutine_body(ctx, func, &anc[..fi]) {
+        if !crate::flow::is_goroutine_body(ctx, func, &anc[..fi]) {
             return;
         }
         let Some(for_kw) = stmt.child(0) else { return };

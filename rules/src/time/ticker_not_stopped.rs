@@ -175,7 +175,7 @@ fn check_assigned<'a>(
             }
             let mut chain = anc.to_vec();
             chain.push(call);
-            let in_func = super::outermost_func(anc).is_some();
+            let in_func = crate::flow::outermost_func(anc).is_some();
             let decl = match stmt.kind_str() {
                 // `t := ...` / `var t = ...` declare `t` right here.
                 "short_var_declaration" | "var_spec" if in_func => Some(LocalDecl::Local {
@@ -189,7 +189,7 @@ fn check_assigned<'a>(
             };
             match decl {
                 Some(LocalDecl::Local { name: decl, .. }) => {
-                    let Some((fi, func)) = super::outermost_func(anc) else {
+                    let Some((fi, func)) = crate::flow::outermost_func(anc) else {
                         return;
                     };
                     if local_fate(ctx, func, &anc[..fi], var, decl) == Outcome::Neutral {
@@ -444,7 +444,7 @@ fn passed_to<'a>(ctx: &Ctx<'a>, call: Node<'a>, call_anc: &[Node<'a>], index: us
             {
                 return Outcome::Escaped; // another package's function
             }
-            if let Some(ty) = super::local_type_name(ctx, op, &chain) {
+            if let Some(ty) = crate::flow::local_type_name(ctx, op, &chain) {
                 return match ctx.pkg.method_of(&ty, fname) {
                     Some(m) => fact(m),
                     None => Outcome::Escaped,

@@ -1,0 +1,156 @@
+//! Control-flow and typing helpers shared by rule families: function frames,
+//! goroutine bodies, loop exits, and the same-package type of simple expressions.
+
+use tree_sitter::Node;
+
+use crate::engine::Ctx;
+use crate::syntax::{self, F, NodeExt, Walk};
+
+/// The function frame a node executes in: the innermost function declaration or literal
+/// among `ancestors`, with its position in the slice.
+pub fn innermost_func<'a>(ancestors: &[Node<'a>]) -> Option<(usize, Node<'a>)> {
+    ancestors
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, n)| syntax::is_func(n.kind_str()))
+        .map(|(i, n)| (i, *n))
+}
+
+/// The outermost function among `ancestors` (the top-level declaration, or the
+/// outermost literal of a package-level initialiser).
+pub fn outermost_func<'a>(ancestors: &[Node<'a>]) -> Option<(usize, Node<'a>)> {
+    ancestors
+        .iter()
+        .enumerate()
+        .find(|(_, n)| syntax::is_func(n.kind_str()))
+        .map(|(i, n)| (i, *n))
+}
+
+/// Whether a function frame is a goroutine body: a literal started with `go func(){}()`,
+/// or a named function or method that the package only ever starts with `go`.
+pub fn is_goroutine_body<'a>(ctx: &Ctx<'a>, func: Node<'a>, func_ancestors: &[Node<'a>]) -> bool {
+    match func.kind_str() {
+        "func_literal" => {
+            // func_literal <- (parens) <- call_expression(function) <- go_statement
+            let mut child = func;
+            for p in func_ancestors.iter().rev() {
+                match p.kind_str() {
+                    "parenthesized_expression" => child = *p,
+                    "call_expression" => {
+                        if p.field(F.function) != Some(child) {
+                            return false;
+                        }
+                        child = *p;
+                    }
+                    "go_statement" => return child.kind_str() == "call_expression",
+                    _ => return false,
+                }
+            }
+            false
+        }
+        "function_declaration" | "method_declaration" => func
+            .field(F.name)
+            .and_then(|n| ctx.pkg.uses.get(ctx.text(n)))
+            .is_some_and(|u| u.only_go()),
+        _ => false,
+    }
+}
+
+/// The same-package named type of an expression, for the simple shapes the index
+/// can answer: receivers, parameters and locals with a declared local type, and
+/// fields of those.
+pub fn local_type_name<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>]) -> Option<String> {
+    let expr = syntax::unparen(expr);
+    match expr.kind_str() {
+        "identifier" => {
+            let decl = ctx.resolve(expr, anc);
+            let ty = match decl {
+                Some(d) => {
+                    let ty = d.type_node()?;
+                    crate::index::TypeRef::from_node(ty, ctx.src(), ctx.imports())
+                }
+                None => ctx.pkg.vars.get(ctx.text(expr))?.ty.clone()?,
+            };
+            ty.is_local_named().then_some(ty.name)
+        }
+        "selector_expression" => {
+            let field = syntax::selector_field(expr, ctx.src())?;
+            let operand = expr.field(F.operand)?;
+            let mut chain = anc.to_vec();
+            chain.push(expr);
+            let owner = local_type_name(ctx, operand, &chain)?;
+            let t = ctx.pkg.field_type(&owner, field)?;
+            t.is_local_named().then(|| t.name.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Whether the loop `for_stmt` can be left from inside: a `return`, a `break` that
+/// targets it (or an enclosing statement), a `goto`, or a `continue` to an outer loop.
+pub fn loop_has_exit(for_stmt: Node<'_>, src: &str) -> bool {
+    let Some(body) = for_stmt.field(F.body) else {
+        return true;
+    };
+    let own_label = syntax::label_of(for_stmt, src);
+    let mut exit = false;
+    syntax::walk_with_ancestors(body, &[for_stmt], |n, anc| {
+        match n.kind_str() {
+            "func_literal" => return Walk::Skip,
+            "return_statement" | "goto_statement" => exit = true,
+            "break_statement" => match syntax::jump_label(n, src) {
+                // A labelled break leaves every statement up to its label: it leaves this
+                // loop unless the label names a statement inside the loop.
+                Some(l) => exit |= !label_inside(anc, for_stmt, l, src) || own_label == Some(l),
+                None => exit |= breaks_out(anc, for_stmt),
+            },
+            "continue_statement" => {
+                if let Some(l) = syntax::jump_label(n, src) {
+                    exit |= own_label != Some(l) && !label_inside(anc, for_stmt, l, src);
+                }
+            }
+            "call_expression" if is_goexit(n, src) => {
+                exit = true;
+            }
+            _ => {}
+        }
+        if exit { Walk::Stop } else { Walk::Continue }
+    });
+    exit
+}
+
+fn is_goexit(call: Node<'_>, src: &str) -> bool {
+    syntax::callee(call).is_some_and(|(op, name)| {
+        op.is_some_and(|o| syntax::text(o, src) == "runtime") && syntax::text(name, src) == "Goexit"
+    })
+}
+
+/// Whether an unlabelled `break` with ancestors `anc` breaks `loop_node` itself (no
+/// inner `for` / `switch` / `select` catches it first).
+pub fn breaks_out(anc: &[Node<'_>], loop_node: Node<'_>) -> bool {
+    for n in anc.iter().rev() {
+        if *n == loop_node {
+            return true;
+        }
+        match n.kind_str() {
+            "for_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "select_statement" => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether label `l` names a statement between `loop_node` (exclusive) and the jump.
+fn label_inside(anc: &[Node<'_>], loop_node: Node<'_>, l: &str, src: &str) -> bool {
+    let Some(pos) = anc.iter().position(|n| *n == loop_node) else {
+        return false;
+    };
+    anc[pos + 1..].iter().any(|n| {
+        n.kind_str() == "labeled_statement"
+            && n.field(F.label).is_some_and(|x| syntax::text(x, src) == l)
+    })
+}
