@@ -29,7 +29,6 @@ pub(crate) enum TimerChan {
 
 /// Whether `expr` (with ancestors `anc`) is a ticker's channel: `t.C` for a ticker `t`,
 /// `time.NewTicker(d).C`, `time.Tick(d)`, or a variable holding `time.Tick(d)`.
-
 pub(crate) fn ticker_channel<'a>(
     ctx: &Ctx<'a>,
     expr: Node<'a>,
@@ -71,7 +70,6 @@ pub(crate) fn ticker_channel<'a>(
 
 /// Whether `expr` is a `*time.Ticker`: `time.NewTicker(d)`, a local initialised with it,
 /// or a variable, parameter or field declared as `*time.Ticker`.
-
 pub(crate) fn is_ticker<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>]) -> bool {
     let expr = syntax::unparen(expr);
     match expr.kind_str() {
