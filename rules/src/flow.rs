@@ -154,3 +154,88 @@ fn label_inside(anc: &[Node<'_>], loop_node: Node<'_>, l: &str, src: &str) -> bo
             && n.field(F.label).is_some_and(|x| syntax::text(x, src) == l)
     })
 }
+
+/// A function that never returns: no `return` in its own frame, and a top-level
+/// statement that runs forever — `for {}` or a `for range` over a channel the runtime
+/// never closes (a ticker's or timer's `C`, `time.Tick(d)`, or a local holding one),
+/// with no way out of the loop — or `select {}`.
+pub fn is_endless(ctx: &Ctx<'_>, func: Node<'_>) -> bool {
+    let Some(body) = func.field(F.body) else {
+        return false;
+    };
+    let mut has_return = false;
+    syntax::walk_same_func(body, |n| {
+        if n.kind_str() == "return_statement" {
+            has_return = true;
+            return Walk::Stop;
+        }
+        Walk::Continue
+    });
+    if has_return {
+        return false;
+    }
+    let stmts = syntax::statements(body);
+    stmts.iter().any(|&stmt| {
+        let stmt = if stmt.kind_str() == "labeled_statement" {
+            stmt.named_child(1).unwrap_or(stmt)
+        } else {
+            stmt
+        };
+        match stmt.kind_str() {
+            "select_statement" => stmt.named_child_count() == 0,
+            "for_statement" => {
+                forever_header(ctx, stmt, &stmts) && !loop_has_exit(stmt, ctx.src())
+            }
+            _ => false,
+        }
+    })
+}
+
+/// `for {}`, `for ;; {}`, or `for ... range C` over a never-closed channel.
+fn forever_header(ctx: &Ctx<'_>, stmt: Node<'_>, siblings: &[Node<'_>]) -> bool {
+    let mut c = stmt.walk();
+    let header: Vec<Node> = stmt
+        .named_children(&mut c)
+        .filter(|n| n.kind_str() != "block" && n.kind_str() != "comment")
+        .collect();
+    match header.as_slice() {
+        [] => true,
+        [clause] if clause.kind_str() == "for_clause" => clause.field(F.condition).is_none(),
+        [clause] if clause.kind_str() == "range_clause" => clause
+            .field(F.right)
+            .is_some_and(|r| never_closed(ctx, r, siblings, true)),
+        _ => false,
+    }
+}
+
+/// A timer channel: `time.Tick(d)`, `x.C`, or (when `follow`) a local declared among
+/// `siblings` as one of those.
+fn never_closed(ctx: &Ctx<'_>, expr: Node<'_>, siblings: &[Node<'_>], follow: bool) -> bool {
+    let expr = syntax::unparen(expr);
+    match expr.kind_str() {
+        "call_expression" => syntax::callee(expr).is_some_and(|(_, n)| ctx.text(n) == "Tick"),
+        "selector_expression" => syntax::selector_field(expr, ctx.src()) == Some("C"),
+        "identifier" if follow => {
+            let name = ctx.text(expr);
+            siblings.iter().any(|s| {
+                matches!(
+                    crate::sema::declares(*s, name, ctx.src()),
+                    Some(crate::sema::LocalDecl::Local { value: Some(v), .. })
+                        if never_closed(ctx, v, siblings, false)
+                )
+            })
+        }
+        _ => false,
+    }
+}
+
+/// Whether the node with these ancestors runs inside `main()` or `init()` of package
+/// `main` (including closures there): code that lives as long as the process.
+pub fn in_main_or_init(ctx: &Ctx<'_>, ancestors: &[Node<'_>]) -> bool {
+    ctx.package_name() == "main"
+        && outermost_func(ancestors).is_some_and(|(_, f)| {
+            f.kind_str() == "function_declaration"
+                && f.field(F.name)
+                    .is_some_and(|n| matches!(ctx.text(n), "main" | "init"))
+        })
+}

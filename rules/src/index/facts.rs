@@ -96,6 +96,8 @@ pub struct UseStats {
     pub plain: u32,
     /// Referred to as a value (`f`, `s.run` passed or stored), not called.
     pub value: u32,
+    /// Of the `go` starts, those made from an `init` function (once per process).
+    pub go_from_init: u32,
 }
 
 impl UseStats {
@@ -104,9 +106,17 @@ impl UseStats {
         self.go > 0 && self.deferred == 0 && self.plain == 0 && self.value == 0
     }
 
-    fn bump(&mut self, kind: CallKind) {
+    /// Only ever started with `go`, and only from `init` functions.
+    pub fn only_go_from_init(&self) -> bool {
+        self.only_go() && self.go_from_init == self.go
+    }
+
+    fn bump(&mut self, kind: CallKind, in_init: bool) {
         match kind {
-            CallKind::Go => self.go += 1,
+            CallKind::Go => {
+                self.go += 1;
+                self.go_from_init += u32::from(in_init);
+            }
             CallKind::Defer => self.deferred += 1,
             CallKind::Plain => self.plain += 1,
         }
@@ -117,6 +127,7 @@ impl UseStats {
         self.deferred += o.deferred;
         self.plain += o.plain;
         self.value += o.value;
+        self.go_from_init += o.go_from_init;
     }
 }
 
@@ -140,6 +151,8 @@ struct FileWalk<'a> {
     declared: HashSet<&'a str>,
     params: Vec<&'a str>,
     recv: Option<&'a str>,
+    /// The current function is a package `init` function.
+    in_init: bool,
 }
 
 /// Extract the facts of one parsed file.
@@ -152,6 +165,7 @@ pub fn extract(root: Node<'_>, src: &str, imports: &Imports) -> FileFacts {
         declared: HashSet::new(),
         params: Vec::new(),
         recv: None,
+        in_init: false,
     };
     let mut c = root.walk();
     for top in root.named_children(&mut c) {
@@ -192,6 +206,8 @@ impl<'a> FileWalk<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        self.in_init = decl.kind_str() == "function_declaration"
+            && decl.field(F.name).is_some_and(|n| text(n, src) == "init");
         self.recv = decl
             .field(F.receiver)
             .and_then(|r| sema::param_names(r, src).into_iter().next())
@@ -350,7 +366,7 @@ impl<'a> FileWalk<'a> {
             .uses
             .entry(name.to_string())
             .or_default()
-            .bump(kind);
+            .bump(kind, self.in_init);
         let args: Vec<Option<Target>> = syntax::call_args(call)
             .into_iter()
             .map(|a| {

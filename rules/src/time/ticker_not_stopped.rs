@@ -87,6 +87,19 @@ impl Rule for TickerNotStopped {
         let Some(name) = ctx.call_to(call, anc, "time", &["NewTicker"]) else {
             return;
         };
+        // Package-level initialisers and main/init of package main run once: their
+        // tickers live exactly as long as the process.
+        let Some((_, frame)) = crate::flow::innermost_func(anc) else {
+            return;
+        };
+        if crate::flow::in_main_or_init(ctx, anc) {
+            return;
+        }
+        // A function that never returns keeps its ticker busy forever: stopping it is
+        // moot (a goroutine that loops forever is ticker-loop-no-exit's business).
+        if crate::flow::is_endless(ctx, frame) {
+            return;
+        }
         let time_pkg = time_qualifier(ctx, call);
         match sema::value_use(call, anc) {
             ValueUse::Selector {
