@@ -20,6 +20,9 @@ declare_rule! {
     /// its ticker referenced. The loop only counts when it runs in a goroutine — a
     /// `go func() {...}()` or a function the package only ever starts with `go`.
     ///
+    /// Not flagged: goroutines of package `main` and goroutines started from `init()`:
+    /// daemons that live as long as the process by design.
+    ///
     /// ## Example
     /// ```go,want
     /// func (c *Cache) start() {

@@ -25,8 +25,12 @@ declare_rule! {
     /// Not flagged: a ticker that is returned, sent on a channel, stored in a slice or
     /// map, stored in a field or package variable that is stopped elsewhere in the
     /// package, passed to a same-package function that stops its parameter, or passed
-    /// to a function of another package (it escapes our view). Modules whose `go.mod`
-    /// says `go 1.23` or later (without `asynctimerchan=1`) are not checked.
+    /// to a function of another package (it escapes our view). Nor are tickers that live
+    /// as long as the process: created at package level, in `main()` or `init()` of
+    /// package `main`, or in a function that never returns (an endless loop keeps the
+    /// ticker busy forever; a goroutine that can never end is `ticker-loop-no-exit`'s
+    /// finding). Modules whose `go.mod` says `go 1.23` or later (without
+    /// `asynctimerchan=1`) are not checked.
     ///
     /// ## Example
     /// ```go,want

@@ -18,8 +18,12 @@ declare_rule! {
     /// timeout piles up thousands of live timers.
     ///
     /// Not flagged: a bare `<-time.After(d)` (a sleep: the timer always fires); a `select`
-    /// whose other cases all leave the loop (`return`, `break` or `goto` out); `time.After`
-    /// outside loops; `_test.go` files; modules past the Go 1.23 timer change.
+    /// whose other cases all leave the loop (`return`, `break` or `goto` out), or that is
+    /// followed by code that always leaves it; other cases that fire once at shutdown
+    /// (`<-ctx.Done()`, or a channel named `done`, `stop`, `quit`, `closing`...); a timer
+    /// variable re-armed only after it fired (`case <-t: t = time.After(d)`) or only when
+    /// unset (`if t == nil`); `time.After` outside loops; `_test.go` files; modules past
+    /// the Go 1.23 timer change.
     ///
     /// ## Example
     /// ```go,want
