@@ -183,9 +183,7 @@ pub fn is_endless(ctx: &Ctx<'_>, func: Node<'_>) -> bool {
         };
         match stmt.kind_str() {
             "select_statement" => stmt.named_child_count() == 0,
-            "for_statement" => {
-                forever_header(ctx, stmt, &stmts) && !loop_has_exit(stmt, ctx.src())
-            }
+            "for_statement" => forever_header(ctx, stmt, &stmts) && !loop_has_exit(stmt, ctx.src()),
             _ => false,
         }
     })

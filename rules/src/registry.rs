@@ -61,7 +61,11 @@ mod tests {
                 let found = (0..lang.node_kind_count() as u16).any(|id| {
                     lang.node_kind_is_named(id) && lang.node_kind_for_id(id) == Some(kind)
                 });
-                assert!(found, "`{}` asks for unknown node kind `{kind}`", r.meta().id);
+                assert!(
+                    found,
+                    "`{}` asks for unknown node kind `{kind}`",
+                    r.meta().id
+                );
             }
         }
     }
@@ -74,11 +78,24 @@ mod tests {
                 .join("rules/src")
                 .join(m.family.as_str())
                 .join(format!("{}.rs", m.id.replace('-', "_")));
-            assert!(file.is_file(), "`{}` should live in {}", m.id, file.display());
+            assert!(
+                file.is_file(),
+                "`{}` should live in {}",
+                m.id,
+                file.display()
+            );
             let fixtures = root().join("fixtures").join(m.id);
-            assert!(fixtures.is_dir(), "`{}` has no {}", m.id, fixtures.display());
+            assert!(
+                fixtures.is_dir(),
+                "`{}` has no {}",
+                m.id,
+                fixtures.display()
+            );
         }
-        for entry in std::fs::read_dir(root().join("fixtures")).unwrap().flatten() {
+        for entry in std::fs::read_dir(root().join("fixtures"))
+            .unwrap()
+            .flatten()
+        {
             let name = entry.file_name().to_string_lossy().into_owned();
             if entry.path().is_dir() && !name.starts_with('_') {
                 assert!(
@@ -97,9 +114,21 @@ mod tests {
             for section in ["## What it does", "## Why is this bad?", "## Example"] {
                 assert!(docs.contains(section), "`{}` docs lack `{section}`", m.id);
             }
-            assert!(docs.contains("```go,want"), "`{}` docs need a ```go,want example", m.id);
-            assert!(docs.contains("```go\n"), "`{}` docs need a correct ```go example", m.id);
-            assert!(!m.summary.is_empty() && !m.summary.ends_with('.'), "`{}` summary", m.id);
+            assert!(
+                docs.contains("```go,want"),
+                "`{}` docs need a ```go,want example",
+                m.id
+            );
+            assert!(
+                docs.contains("```go\n"),
+                "`{}` docs need a correct ```go example",
+                m.id
+            );
+            assert!(
+                !m.summary.is_empty() && !m.summary.ends_with('.'),
+                "`{}` summary",
+                m.id
+            );
         }
     }
 
@@ -144,7 +173,10 @@ mod tests {
                     m.id
                 );
                 let results = crate::lint_sources(&engine, &[&file], None, |_| true);
-                let n = results.iter().map(|(_, l)| l.diagnostics.len()).sum::<usize>();
+                let n = results
+                    .iter()
+                    .map(|(_, l)| l.diagnostics.len())
+                    .sum::<usize>();
                 if want {
                     assert!(n > 0, "`{}` doc example should be flagged:\n{code}", m.id);
                 } else {
@@ -188,7 +220,9 @@ mod tests {
                 }
             }
         } else {
-            stale.push("README.md (missing <!-- rules:begin --> / <!-- rules:end --> markers)".into());
+            stale.push(
+                "README.md (missing <!-- rules:begin --> / <!-- rules:end --> markers)".into(),
+            );
         }
         assert!(
             stale.is_empty(),

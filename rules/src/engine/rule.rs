@@ -168,7 +168,8 @@ pub fn render_rule_doc(m: &RuleMeta) -> String {
 
 /// The README's rule table.
 pub fn render_rule_table(rules: &[&dyn Rule]) -> String {
-    let mut out = String::from("| Rule | Family | Severity | What it finds |\n| --- | --- | --- | --- |\n");
+    let mut out =
+        String::from("| Rule | Family | Severity | What it finds |\n| --- | --- | --- | --- |\n");
     for r in rules {
         let m = r.meta();
         out.push_str(&format!(

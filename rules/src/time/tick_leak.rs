@@ -75,7 +75,10 @@ impl Rule for TickLeak {
         }
         // `return time.Tick(d)`: a Tick-like wrapper (a clock abstraction); the leak is
         // the caller's choice, as with `time.Tick` itself.
-        if matches!(crate::sema::value_use(call, anc), crate::sema::ValueUse::Returned) {
+        if matches!(
+            crate::sema::value_use(call, anc),
+            crate::sema::ValueUse::Returned
+        ) {
             return;
         }
         let Some((_, func)) = crate::flow::innermost_func(anc) else {

@@ -220,7 +220,10 @@ fn via_variable<'a>(
     for a in &anc[loop_pos..] {
         match a.kind_str() {
             "communication_case" if receives_from(ctx, *a, var) => return None,
-            "if_statement" if a.field(F.condition).is_some_and(|c| is_nil_check(ctx, c, var)) => {
+            "if_statement"
+                if a.field(F.condition)
+                    .is_some_and(|c| is_nil_check(ctx, c, var)) =>
+            {
                 return None;
             }
             _ => {}
