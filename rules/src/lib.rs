@@ -5,6 +5,7 @@
 //! to every enabled rule ([`engine`]). The CLI and the language server both call
 //! [`Engine::lint_file`]; nothing here touches the file system or formats output.
 
+pub mod edits;
 pub mod engine;
 pub mod flow;
 pub mod gomod;
@@ -22,8 +23,9 @@ use crate::syntax::NodeExt;
 use std::sync::Arc;
 
 pub use engine::{
-    Applicability, Diagnostic, Edit, Engine, Family, FileLint, Fix, FixAvailability, Related, Rule,
-    RuleMeta, RuleSet, Selector, Settings, Severity,
+    Applicability, Diagnostic, Edit, Engine, Family, FileLint, Fix, FixAvailability, FixRecord,
+    FixSettings, FixedFile, Related, Rule, RuleMeta, RuleSet, Selector, Settings, Severity,
+    apply_fixes, fix_package,
 };
 pub use gomod::{GoMod, GoVersion};
 pub use index::PackageIndex;

@@ -298,3 +298,65 @@ pub fn check_dir(dir: &Path, settings: Settings) -> String {
     }
     failures
 }
+
+/// gofmt, when installed: the quality bar says every fixed file stays gofmt-clean.
+/// Set `FAULTLINE_REQUIRE_GOFMT=1` (CI does) to fail instead of skipping without it.
+pub mod gofmt {
+    use std::path::Path;
+    use std::process::Command;
+
+    /// Whether `gofmt` can be run; panics when it is required but missing.
+    pub fn available() -> bool {
+        let ok = Command::new("gofmt")
+            .arg("-l")
+            .arg("/dev/null")
+            .output()
+            .is_ok();
+        if !ok {
+            assert!(
+                std::env::var_os("FAULTLINE_REQUIRE_GOFMT").is_none(),
+                "FAULTLINE_REQUIRE_GOFMT is set but `gofmt` cannot be run"
+            );
+            eprintln!("note: gofmt not found; skipping the gofmt check");
+        }
+        ok
+    }
+
+    /// gofmt's output for `text` (CRLF line ends read as LF, as gofmt writes them).
+    pub fn format(dir: &Path, text: &str) -> Result<String, String> {
+        let path = dir.join("f.go");
+        std::fs::write(&path, text.replace("\r\n", "\n")).unwrap();
+        let out = Command::new("gofmt").arg(&path).output().unwrap();
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// The names of `files` that gofmt would change (CRLF read as LF). One gofmt run.
+    pub fn unclean(files: &[(String, String)]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, (_, text)) in files.iter().enumerate() {
+            std::fs::write(dir.path().join(format!("f{i}.go")), text.replace("\r\n", "\n"))
+                .unwrap();
+        }
+        let out = Command::new("gofmt").arg("-l").arg(dir.path()).output().unwrap();
+        let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut bad = Vec::new();
+        for line in listed.lines() {
+            let stem = Path::new(line)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.strip_prefix('f'))
+                .and_then(|s| s.parse::<usize>().ok());
+            if let Some(i) = stem {
+                bad.push(files[i].0.clone());
+            }
+        }
+        if !out.status.success() {
+            bad.push(format!("gofmt failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        bad
+    }
+}
