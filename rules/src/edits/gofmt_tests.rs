@@ -124,7 +124,8 @@ fn inserted_fields_are_gofmt_clean() {
             2 => "ReadHeaderTimeout".to_string(),
             _ => key(&mut rng, 99),
         };
-        let Some(edits) = super::insert_field(&f, first_literal(&f).unwrap(), &new_key, "90 * time.Second")
+        let Some(edits) =
+            super::insert_field(&f, first_literal(&f).unwrap(), &new_key, "90 * time.Second")
         else {
             skipped += 1;
             continue;
@@ -132,8 +133,15 @@ fn inserted_fields_are_gofmt_clean() {
         let fixed = apply(&canonical, edits);
         let reparsed = SourceFile::from_string("x.go", fixed.clone()).unwrap();
         assert!(reparsed.syntax_errors().is_empty(), "case {case}:\n{fixed}");
-        assert_eq!(fixed.contains("\r\n"), crlf, "case {case}: line ends changed");
-        out.push((format!("case {case}:\n--- before\n{canonical}--- after\n{fixed}"), fixed));
+        assert_eq!(
+            fixed.contains("\r\n"),
+            crlf,
+            "case {case}: line ends changed"
+        );
+        out.push((
+            format!("case {case}:\n--- before\n{canonical}--- after\n{fixed}"),
+            fixed,
+        ));
     }
     assert!(skipped < 100, "{skipped} literals got no edit");
     let bad = gofmt::unclean(&out);
@@ -166,7 +174,11 @@ fn import_layout(rng: &mut Rng) -> String {
             let std = pick(rng, &STD);
             let ext = pick(rng, &EXT);
             let std_first = rng.chance(70);
-            let groups = if std_first { [&std, &ext] } else { [&ext, &std] };
+            let groups = if std_first {
+                [&std, &ext]
+            } else {
+                [&ext, &std]
+            };
             for (gi, g) in groups.iter().enumerate() {
                 if rng.chance(20) {
                     continue;
@@ -220,7 +232,10 @@ fn added_imports_are_gofmt_clean() {
             Some("time"),
             "case {case}: time not imported:\n{fixed}"
         );
-        out.push((format!("case {case}:\n--- before\n{canonical}--- after\n{fixed}"), fixed));
+        out.push((
+            format!("case {case}:\n--- before\n{canonical}--- after\n{fixed}"),
+            fixed,
+        ));
     }
     let bad = gofmt::unclean(&out);
     assert!(bad.is_empty(), "not gofmt-clean:\n{}", bad.join("\n"));

@@ -190,9 +190,7 @@ fn into_block(file: &SourceFile, list: Node<'_>, specs: &[Node<'_>], path: &str)
     let mut runs: Vec<Vec<Node>> = Vec::new();
     for s in specs {
         match runs.last_mut() {
-            Some(run)
-                if line_of(s.start_byte()) == line_of(run.last().unwrap().end_byte()) + 1 =>
-            {
+            Some(run) if line_of(s.start_byte()) == line_of(run.last().unwrap().end_byte()) + 1 => {
                 run.push(*s)
             }
             _ => runs.push(vec![*s]),

@@ -26,7 +26,9 @@ pub fn indent_at(file: &SourceFile, offset: usize) -> &str {
 /// Whether only spaces and tabs precede `offset` on its line.
 pub fn starts_line(file: &SourceFile, offset: usize) -> bool {
     let start = file.lines.line_start(file.lines.line_of(offset));
-    file.text[start..offset].bytes().all(|b| b == b' ' || b == b'\t')
+    file.text[start..offset]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
 }
 
 /// Where the line after the one containing `offset` starts (`None` on the last line).
@@ -103,8 +105,7 @@ fn render(lines: &[String], indent: &str, eol: &str) -> String {
 /// `stmt`. `None` when `stmt` does not start its line, when code follows it on its
 /// last line, or when its last line and the next both end in comments.
 pub fn insert_lines_after(file: &SourceFile, stmt: Node<'_>, lines: &[String]) -> Option<Edit> {
-    if !starts_line(file, stmt.start_byte()) || rest_of_line(file, stmt.end_byte()) == Rest::Code
-    {
+    if !starts_line(file, stmt.start_byte()) || rest_of_line(file, stmt.end_byte()) == Rest::Code {
         return None;
     }
     let last = file.lines.line_of(stmt.end_byte());
@@ -120,6 +121,25 @@ pub fn insert_lines_after(file: &SourceFile, stmt: Node<'_>, lines: &[String]) -
 /// it. `None` when `stmt` does not start its line, or when its first line and the line
 /// before both end in comments.
 pub fn insert_lines_before(file: &SourceFile, stmt: Node<'_>, lines: &[String]) -> Option<Edit> {
+    // gofmt outdents labels: new statements take the indentation of the labelled one.
+    if stmt.kind_str() == "labeled_statement" {
+        let inner = stmt.named_child(1)?;
+        if !starts_line(file, inner.start_byte()) {
+            return None;
+        }
+        let indent = indent_at(file, inner.start_byte()).to_string();
+        return insert_before_with(file, stmt, &indent, lines);
+    }
+    let indent = indent_at(file, stmt.start_byte()).to_string();
+    insert_before_with(file, stmt, &indent, lines)
+}
+
+fn insert_before_with(
+    file: &SourceFile,
+    stmt: Node<'_>,
+    indent: &str,
+    lines: &[String],
+) -> Option<Edit> {
     if !starts_line(file, stmt.start_byte()) {
         return None;
     }
@@ -127,7 +147,6 @@ pub fn insert_lines_before(file: &SourceFile, stmt: Node<'_>, lines: &[String]) 
     if line > 0 && has_trailing_comment(file, line - 1) && has_trailing_comment(file, line) {
         return None;
     }
-    let indent = indent_at(file, stmt.start_byte());
     Some(Edit::insert(
         file.lines.line_start(line),
         render(lines, indent, eol(&file.text)),
@@ -137,14 +156,16 @@ pub fn insert_lines_before(file: &SourceFile, stmt: Node<'_>, lines: &[String]) 
 /// An edit replacing the whole lines of `stmt` with `lines`, indented like it. `None`
 /// when `stmt` shares a line with other code.
 pub fn replace_lines(file: &SourceFile, stmt: Node<'_>, lines: &[String]) -> Option<Edit> {
-    if !starts_line(file, stmt.start_byte()) || rest_of_line(file, stmt.end_byte()) != Rest::Blank
-    {
+    if !starts_line(file, stmt.start_byte()) || rest_of_line(file, stmt.end_byte()) != Rest::Blank {
         return None;
     }
     let first = file.lines.line_start(file.lines.line_of(stmt.start_byte()));
     let end = next_line_start(file, stmt.end_byte()).unwrap_or(file.text.len());
     let indent = indent_at(file, stmt.start_byte());
-    Some(Edit::replace(first..end, render(lines, indent, eol(&file.text))))
+    Some(Edit::replace(
+        first..end,
+        render(lines, indent, eol(&file.text)),
+    ))
 }
 
 #[cfg(test)]
@@ -181,8 +202,8 @@ mod tests {
     fn inserts_after_a_statement_with_its_indentation() {
         let text = "package x\n\nfunc f() {\n\tif x {\n\t\tt := g() // keep\n\t\tuse(t)\n\t}\n}\n";
         let f = file(text);
-        let e = insert_lines_after(&f, stmt_at(&f, "t := g()"), &["defer t.Stop()".into()])
-            .unwrap();
+        let e =
+            insert_lines_after(&f, stmt_at(&f, "t := g()"), &["defer t.Stop()".into()]).unwrap();
         assert_eq!(
             apply(text, &e),
             "package x\n\nfunc f() {\n\tif x {\n\t\tt := g() // keep\n\t\tdefer t.Stop()\n\t\tuse(t)\n\t}\n}\n"
@@ -193,8 +214,8 @@ mod tests {
     fn keeps_crlf() {
         let text = "package x\r\n\r\nfunc f() {\r\n\tt := g()\r\n}\r\n";
         let f = file(text);
-        let e = insert_lines_after(&f, stmt_at(&f, "t := g()"), &["defer t.Stop()".into()])
-            .unwrap();
+        let e =
+            insert_lines_after(&f, stmt_at(&f, "t := g()"), &["defer t.Stop()".into()]).unwrap();
         assert_eq!(
             apply(text, &e),
             "package x\r\n\r\nfunc f() {\r\n\tt := g()\r\n\tdefer t.Stop()\r\n}\r\n"

@@ -34,7 +34,12 @@ struct Element {
 ///
 /// `None` for positional literals, literals that already set `key`, comments where the
 /// new text would go, and layouts gofmt would rewrite anyway.
-pub fn insert_field(file: &SourceFile, body: Node<'_>, key: &str, value: &str) -> Option<Vec<Edit>> {
+pub fn insert_field(
+    file: &SourceFile,
+    body: Node<'_>,
+    key: &str,
+    value: &str,
+) -> Option<Vec<Edit>> {
     if body.kind_str() != "literal_value" || body.has_error() {
         return None;
     }
@@ -125,7 +130,11 @@ pub fn insert_field(file: &SourceFile, body: Node<'_>, key: &str, value: &str) -
     let mut lines: Vec<(usize, usize, usize)> = parsed
         .iter()
         .map(|e| {
-            let size = if e.start_line == e.end_line { e.key_len } else { 0 };
+            let size = if e.start_line == e.end_line {
+                e.key_len
+            } else {
+                0
+            };
             (e.start_line, e.end_line, size)
         })
         .collect();
@@ -246,7 +255,8 @@ mod tests {
 
     #[test]
     fn multi_line_literals_are_aligned() {
-        let text = "package x\n\nvar c = T{\n\tMaxIdleConns:        100,\n\tMaxIdleConnsPerHost: 10,\n}\n";
+        let text =
+            "package x\n\nvar c = T{\n\tMaxIdleConns:        100,\n\tMaxIdleConnsPerHost: 10,\n}\n";
         assert_eq!(
             with_field(text, "IdleConnTimeout", T).unwrap(),
             "package x\n\nvar c = T{\n\tMaxIdleConns:        100,\n\tMaxIdleConnsPerHost: 10,\n\tIdleConnTimeout:     90 * time.Second,\n}\n"

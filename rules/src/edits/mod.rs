@@ -65,7 +65,11 @@ pub fn fresh_name(ctx: &Ctx<'_>, func: Node<'_>, base: &str) -> Option<String> {
             || ctx.pkg.consts.contains_key(name)
             || ctx.pkg.types.contains(name)
             || !ctx.pkg.funcs_named(name).is_empty()
-            || ctx.imports().list.iter().any(|i| i.local_name() == Some(name))
+            || ctx
+                .imports()
+                .list
+                .iter()
+                .any(|i| i.local_name() == Some(name))
             || syntax::is_builtin_func(name)
     };
     std::iter::once(base.to_string())

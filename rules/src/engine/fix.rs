@@ -190,6 +190,8 @@ pub(crate) fn drop_fixes_in_broken_code(file: &SourceFile, diagnostics: &mut [Di
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FixRecord {
     pub rule: &'static str,
+    /// The finding's message.
+    pub message: String,
     pub title: String,
     pub applicability: Applicability,
     /// 0-based line of the diagnostic in the text the fix was applied to.
@@ -201,6 +203,7 @@ impl FixRecord {
         let fix = d.fix.as_ref();
         FixRecord {
             rule: d.rule,
+            message: d.message.clone(),
             title: fix.map(|f| f.title.clone()).unwrap_or_default(),
             applicability: fix.map_or(Applicability::DisplayOnly, |f| f.applicability),
             line: d.start.line,
@@ -278,9 +281,17 @@ pub fn fix_package(
             }
             if let Some(step) = apply_checked(src, &lint.diagnostics, settings.unsafe_fixes) {
                 let diags = &lint.diagnostics;
-                let bad_keys = step.rejected.iter().map(|&j| reject_key(&diags[j])).collect();
+                let bad_keys = step
+                    .rejected
+                    .iter()
+                    .map(|&j| reject_key(&diags[j]))
+                    .collect();
                 rejected[*i].extend(step.rejected.iter().map(|&j| FixRecord::of(&diags[j])));
-                let done = step.fixed.iter().map(|&j| FixRecord::of(&diags[j])).collect();
+                let done = step
+                    .fixed
+                    .iter()
+                    .map(|&j| FixRecord::of(&diags[j]))
+                    .collect();
                 updates.push((*i, step.source, done, bad_keys));
             }
         }
@@ -375,10 +386,253 @@ fn apply_checked(src: &SourceFile, diagnostics: &[Diagnostic], unsafe_fixes: boo
     }
     // The good ones break the syntax together: take the first alone.
     let source = good.first().and_then(|&j| alone(j));
-    let fixed = if source.is_some() { vec![good[0]] } else { Vec::new() };
+    let fixed = if source.is_some() {
+        vec![good[0]]
+    } else {
+        Vec::new()
+    };
     Some(Step {
         source,
         fixed,
         rejected: bad,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Ctx, Family, Fix, FixAvailability, Rule, RuleMeta, Settings, Severity};
+
+    fn diag(rule: &'static str, fix: Option<Fix>) -> Diagnostic {
+        Diagnostic {
+            rule,
+            severity: Severity::Warning,
+            range: 0..0,
+            start: Default::default(),
+            end: Default::default(),
+            message: format!("{rule} message"),
+            label: None,
+            help: None,
+            related: Vec::new(),
+            fix,
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order_and_overlaps_wait_for_the_next_pass() {
+        let text = "0123456789";
+        let diags = vec![
+            diag("b", Some(Fix::safe("b", vec![Edit::replace(6..8, "X")]))),
+            diag(
+                "a",
+                Some(Fix::safe(
+                    "a",
+                    vec![Edit::replace(1..3, "AB"), Edit::insert(9, "!")],
+                )),
+            ),
+            // Overlaps `a`'s first edit: deferred.
+            diag("c", Some(Fix::safe("c", vec![Edit::replace(2..4, "C")]))),
+            // Unsafe: not applied without `unsafe_fixes`.
+            diag("d", Some(Fix::unsafe_edit("d", vec![Edit::insert(0, ">")]))),
+            // Display-only: never applied.
+            diag(
+                "e",
+                Some(Fix::display_only("e", vec![Edit::insert(0, "?")])),
+            ),
+        ];
+        let a = apply_fixes(text, &diags, false).unwrap();
+        assert_eq!(a.text, "0AB345X8!9");
+        assert_eq!(a.fixed, vec![0, 1]);
+        assert_eq!(a.deferred, vec![2]);
+        let a = apply_fixes(text, &diags, true).unwrap();
+        assert_eq!(a.text, ">0AB345X8!9");
+    }
+
+    #[test]
+    fn identical_edits_are_shared_and_two_inserts_at_one_point_conflict() {
+        let import = Edit::insert(0, "import \"time\"\n");
+        let diags = vec![
+            diag(
+                "a",
+                Some(Fix::safe("a", vec![import.clone(), Edit::insert(5, "A")])),
+            ),
+            diag(
+                "b",
+                Some(Fix::safe("b", vec![import.clone(), Edit::insert(7, "B")])),
+            ),
+            diag("c", Some(Fix::safe("c", vec![Edit::insert(7, "C")]))),
+        ];
+        let a = apply_fixes("0123456789", &diags, false).unwrap();
+        assert_eq!(a.text, "import \"time\"\n01234A56B789");
+        assert_eq!(a.deferred, vec![2]);
+    }
+
+    #[test]
+    fn malformed_fixes_are_ignored() {
+        let diags = vec![
+            diag(
+                "a",
+                Some(Fix::safe("out of bounds", vec![Edit::insert(99, "x")])),
+            ),
+            diag(
+                "b",
+                Some(Fix::safe(
+                    "self-overlap",
+                    vec![Edit::replace(0..3, "x"), Edit::replace(2..4, "y")],
+                )),
+            ),
+            diag(
+                "c",
+                Some(Fix::safe("split char", vec![Edit::replace(1..2, "x")])),
+            ),
+            diag("d", Some(Fix::safe("empty", vec![]))),
+        ];
+        assert!(apply_fixes("é-é", &diags, true).is_none());
+    }
+
+    fn tick_file(text: &str) -> SourceFile {
+        SourceFile::from_string("w.go", text.to_string()).unwrap()
+    }
+
+    fn fix_one(engine: &Engine, file: &SourceFile, unsafe_fixes: bool) -> FixedFile {
+        let package = [PackageFile {
+            summary: Arc::new(FileSummary::extract(file)),
+            source: Some(file),
+        }];
+        let settings = FixSettings {
+            unsafe_fixes,
+            ..FixSettings::default()
+        };
+        fix_package(engine, &package, None, &settings)
+            .pop()
+            .unwrap()
+            .1
+    }
+
+    const LEAKS: &str = "package w\n\nimport \"time\"\n\nfunc a() {\n\tt := time.NewTicker(time.Second)\n\t<-t.C\n}\n\nfunc b() {\n\tu := time.NewTicker(time.Second)\n\t<-u.C\n}\n";
+
+    #[test]
+    fn fixes_until_nothing_is_left_and_reports_the_rest() {
+        let engine = Engine::new(Settings::for_rule("ticker-not-stopped"));
+        let r = fix_one(&engine, &tick_file(LEAKS), false);
+        let fixed = r.fixed.expect("fixed");
+        assert!(
+            fixed
+                .text
+                .contains("\tt := time.NewTicker(time.Second)\n\tdefer t.Stop()\n")
+        );
+        assert!(
+            fixed
+                .text
+                .contains("\tu := time.NewTicker(time.Second)\n\tdefer u.Stop()\n")
+        );
+        assert_eq!(r.applied.len(), 2);
+        assert!(r.lint.diagnostics.is_empty());
+        assert!(!r.unconverged);
+        // Unsafe fixes wait for `unsafe_fixes`.
+        let engine = Engine::new(Settings::for_rule("tick-leak"));
+        let src = "package w\n\nimport \"time\"\n\nfunc c(f func() bool) {\n\tfor range time.Tick(time.Second) {\n\t\tif f() {\n\t\t\treturn\n\t\t}\n\t}\n}\n";
+        let r = fix_one(&engine, &tick_file(src), false);
+        assert!(r.fixed.is_none());
+        assert_eq!(r.lint.diagnostics.len(), 1, "the finding is still reported");
+        let r = fix_one(&engine, &tick_file(src), true);
+        assert!(r.fixed.unwrap().text.contains("for range ticker.C {"));
+        assert!(r.lint.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn lossy_files_are_never_fixed() {
+        let engine = Engine::new(Settings::for_rule("ticker-not-stopped"));
+        let mut bytes = LEAKS.as_bytes().to_vec();
+        bytes.extend_from_slice(b"// \xff\n");
+        let file = SourceFile::from_bytes("w.go", bytes).unwrap();
+        assert!(file.lossy);
+        let r = fix_one(&engine, &file, true);
+        assert!(r.fixed.is_none() && r.applied.is_empty() && r.lossy);
+        assert_eq!(r.lint.diagnostics.len(), 2);
+    }
+
+    #[test]
+    fn no_fix_in_a_declaration_with_a_syntax_error() {
+        let engine = Engine::new(Settings::for_rule("ticker-not-stopped"));
+        let src = LEAKS.replace("\t<-u.C\n", "\t<-u.C)\n");
+        let file = tick_file(&src);
+        assert!(!file.syntax_errors().is_empty());
+        let r = fix_one(&engine, &file, true);
+        let fixed = r.fixed.expect("the healthy function is fixed");
+        assert!(fixed.text.contains("defer t.Stop()"));
+        assert!(!fixed.text.contains("defer u.Stop()"));
+    }
+
+    /// A rule whose fix never settles: it inserts a comment at the top every time.
+    struct Restless;
+    static RESTLESS: RuleMeta = RuleMeta {
+        id: "ticker-not-stopped",
+        family: Family::Time,
+        severity: Severity::Warning,
+        summary: "test",
+        raw_docs: "",
+        kinds: &["source_file"],
+        fix: FixAvailability::Always,
+        version_gated: false,
+        skip_test_files: false,
+    };
+    impl Rule for Restless {
+        fn meta(&self) -> &'static RuleMeta {
+            &RESTLESS
+        }
+        fn check_node<'a>(
+            &self,
+            n: tree_sitter::Node<'a>,
+            _: &[tree_sitter::Node<'a>],
+            ctx: &Ctx<'a>,
+        ) {
+            ctx.report_node(n, "restless")
+                .fix(Fix::safe("again", vec![Edit::insert(0, "// again\n")]));
+        }
+    }
+
+    /// A rule whose fix breaks the syntax.
+    struct Breaker;
+    impl Rule for Breaker {
+        fn meta(&self) -> &'static RuleMeta {
+            &RESTLESS
+        }
+        fn check_node<'a>(
+            &self,
+            n: tree_sitter::Node<'a>,
+            _: &[tree_sitter::Node<'a>],
+            ctx: &Ctx<'a>,
+        ) {
+            ctx.report_node(n, "breaker").fix(Fix::safe(
+                "break",
+                vec![Edit::insert(n.end_byte(), "func (")],
+            ));
+        }
+    }
+
+    #[test]
+    fn passes_are_bounded() {
+        static R: Restless = Restless;
+        let mut engine = Engine::new(Settings::for_rule("tick-leak"));
+        engine.push_rule_for_test(&R);
+        let r = fix_one(&engine, &tick_file("package w\n"), false);
+        assert_eq!(r.applied.len(), MAX_FIX_PASSES);
+        assert!(r.unconverged);
+        assert_eq!(
+            r.fixed.unwrap().text.matches("// again").count(),
+            MAX_FIX_PASSES
+        );
+    }
+
+    #[test]
+    fn fixes_that_break_the_syntax_are_rejected() {
+        static B: Breaker = Breaker;
+        let mut engine = Engine::new(Settings::for_rule("tick-leak"));
+        engine.push_rule_for_test(&B);
+        let r = fix_one(&engine, &tick_file("package w\n"), false);
+        assert!(r.fixed.is_none());
+        assert_eq!(r.rejected.len(), 1);
+        assert!(!r.unconverged, "a rejected fix is not pending");
+    }
 }
