@@ -2,7 +2,9 @@
 
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod discover;
+pub mod fix;
 pub mod output;
 
 use std::io::{IsTerminal, Write};
@@ -92,6 +94,10 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
+    let fixing = match fix::settings(&args) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
     if let Some(n) = args.threads {
         // Only fails when a global pool already exists (tests): harmless.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -115,7 +121,7 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
         });
     }
     let engine = Engine::new(settings);
-    let outcome = check::check(discovery.packages, &engine);
+    let mut outcome = check::check_with(discovery.packages, &engine, fixing.as_ref());
     for w in &outcome.warnings {
         eprintln!("faultline: warning: {w}");
     }
@@ -135,6 +141,24 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
             );
         }
     }
+
+    let failed = !discovery.errors.is_empty()
+        || !outcome.errors.is_empty()
+        || outcome
+            .files
+            .iter()
+            .any(|f| !f.lint.internal_errors.is_empty());
+    if args.diff {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let any = fix::print_diffs(&mut out, &outcome.changes)?;
+        out.flush()?;
+        return Ok(if failed {
+            EXIT_ERROR
+        } else {
+            u8::from(any) * EXIT_FINDINGS
+        });
+    }
+    let unwritten = args.fix && fix::write_changes(&outcome.changes, &mut outcome.files);
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -159,13 +183,12 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
     drop(out);
     if args.format != OutputFormat::Json {
         eprintln!("{}", output::summary(&outcome.files, outcome.files_checked));
+        if let Some(h) = fix::hint(&outcome.files, fixing.as_ref()) {
+            eprintln!("{h}");
+        }
     }
 
-    let internal = outcome
-        .files
-        .iter()
-        .any(|f| !f.lint.internal_errors.is_empty());
-    if !discovery.errors.is_empty() || !outcome.errors.is_empty() || internal {
+    if failed || unwritten {
         return Ok(EXIT_ERROR);
     }
     let any = outcome.files.iter().any(|f| !f.lint.diagnostics.is_empty());

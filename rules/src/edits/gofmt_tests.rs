@@ -68,7 +68,7 @@ fn literal(rng: &mut Rng) -> String {
         s.push('\n');
     }
     match rng.below(8) {
-        0 => s.push_str("\n"),
+        0 => s.push('\n'),
         1 => s.push_str("// trailing comment\n"),
         2 => s.push_str("\n// trailing comment\n"),
         _ => {}

@@ -125,7 +125,7 @@ pub fn apply_fixes(text: &str, diagnostics: &[Diagnostic], unsafe_fixes: bool) -
         let mut fresh = Vec::new();
         let mut conflict = false;
         for e in edits {
-            if taken.iter().any(|t| *t == e) {
+            if taken.contains(&e) {
                 continue; // shared with a fix already taken
             }
             if taken.iter().any(|t| edits_overlap(&t.range, &e.range)) {
@@ -228,6 +228,9 @@ pub struct FixedFile {
     pub lossy: bool,
 }
 
+/// What one pass did to one file: (position, new source, fixes applied, fixes rejected).
+type Update = (usize, Option<SourceFile>, Vec<FixRecord>, Vec<RejectKey>);
+
 /// Key identifying a rejected fix across passes (offsets move; rule and message do not).
 type RejectKey = (&'static str, String, String);
 
@@ -264,8 +267,7 @@ pub fn fix_package(
             })
             .collect();
         let mut results = lint_package(engine, &pkg, gomod.clone());
-        let mut updates: Vec<(usize, Option<SourceFile>, Vec<FixRecord>, Vec<RejectKey>)> =
-            Vec::new();
+        let mut updates: Vec<Update> = Vec::new();
         for (i, lint) in &mut results {
             let Some(src) = pkg[*i].source else { continue };
             if src.lossy {

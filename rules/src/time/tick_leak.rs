@@ -61,8 +61,10 @@ declare_rule! {
     /// The fix is unsafe: `time.Tick` returns `nil` for a duration `<= 0` (the loop
     /// then blocks forever) where `time.NewTicker` panics, and the ticks now stop when
     /// the function returns, which matters if a goroutine started here still reads
-    /// them. No fix is offered inside a loop (the deferred `Stop` calls would pile up)
-    /// or when `time.Tick` is used in another shape (`<-time.Tick(d)`).
+    /// them. No fix is offered inside a loop (the deferred `Stop` calls would pile up),
+    /// when the channel variable is read by a goroutine or a closure or handed on (it
+    /// would stop ticking under them), or when `time.Tick` is used in another shape
+    /// (`<-time.Tick(d)`).
     pub struct TickLeak {
         id: "tick-leak",
         family: Time,
@@ -134,6 +136,53 @@ impl Rule for TickLeak {
     }
 }
 
+/// Whether the channel variable `target` (assigned by `stmt`) is only received from in
+/// this function's own frame: once the function returns, nothing reads it, so stopping
+/// the ticker then is what the author meant. A goroutine or callback reading it, or the
+/// channel handed on, would starve after the fix.
+fn only_received_here<'a>(
+    ctx: &Ctx<'a>,
+    anc: &[Node<'a>],
+    stmt: Node<'a>,
+    target: Node<'a>,
+) -> bool {
+    if target.kind_str() != "identifier" {
+        return false;
+    }
+    let name = ctx.text(target);
+    let decl = if stmt.kind_str() == "assignment_statement" {
+        match ctx.resolve(target, anc) {
+            Some(d @ crate::sema::LocalDecl::Local { .. }) => d.name_node(),
+            _ => return false, // a parameter, result or package variable: seen elsewhere
+        }
+    } else {
+        target
+    };
+    let Some((fi, func)) = crate::flow::innermost_func(anc) else {
+        return false;
+    };
+    let Some(body) = func.field(F.body) else {
+        return false;
+    };
+    let mut ok = true;
+    syntax::walk_with_ancestors(body, &anc[..=fi], |n, a| {
+        if n.kind_str() != "identifier" || n == decl || n == target || ctx.text(n) != name {
+            return syntax::Walk::Continue;
+        }
+        if !matches!(ctx.resolve(n, a), Some(d) if d.name_node() == decl) {
+            return syntax::Walk::Continue;
+        }
+        let nested = a[fi + 1..].iter().any(|x| x.kind_str() == "func_literal");
+        ok = !nested && matches!(crate::sema::value_use(n, a), crate::sema::ValueUse::Other);
+        if ok {
+            syntax::Walk::Continue
+        } else {
+            syntax::Walk::Stop
+        }
+    });
+    ok
+}
+
 /// `for ... range time.Tick(d) {` becomes `ticker := time.NewTicker(d)`,
 /// `defer ticker.Stop()`, `for ... range ticker.C {`; `c := time.Tick(d)` becomes the
 /// same two lines and `c := ticker.C`.
@@ -152,16 +201,19 @@ fn range_fix<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>], q: &str) -> Op
         else {
             return None;
         };
-        target?;
         if anc[n - 1].kind_str() != "expression_list" || syntax::expr_list(anc[n - 1]).len() != 1 {
             return None;
         }
         let si = anc.iter().rposition(|x| *x == stmt)?;
-        match stmt.kind_str() {
+        let si = match stmt.kind_str() {
             "short_var_declaration" | "assignment_statement" => si,
             "var_spec" if si > 0 && anc[si - 1].kind_str() == "var_declaration" => si - 1,
             _ => return None,
+        };
+        if !only_received_here(ctx, anc, stmt, target?) {
+            return None;
         }
+        si
     };
     let stmt = anc[si];
     if si > 0 && anc[si - 1].kind_str() == "labeled_statement" {
