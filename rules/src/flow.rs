@@ -61,30 +61,35 @@ pub fn is_goroutine_body<'a>(ctx: &Ctx<'a>, func: Node<'a>, func_ancestors: &[No
 /// can answer: receivers, parameters and locals with a declared local type, and
 /// fields of those.
 pub fn local_type_name<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>]) -> Option<String> {
-    let expr = syntax::unparen(expr);
-    match expr.kind_str() {
-        "identifier" => {
-            let decl = ctx.resolve(expr, anc);
-            let ty = match decl {
-                Some(d) => {
-                    let ty = d.type_node()?;
-                    crate::index::TypeRef::from_node(ty, ctx.src(), ctx.imports())
-                }
-                None => ctx.pkg.vars.get(ctx.text(expr))?.ty.clone()?,
-            };
-            ty.is_local_named().then_some(ty.name)
+    // Peel the selector chain (`a.b.c` -> root `a`, fields [b, c]) without recursion.
+    let mut fields = Vec::new();
+    let mut root = syntax::unparen(expr);
+    while root.kind_str() == "selector_expression" {
+        fields.push(syntax::selector_field(root, ctx.src())?);
+        root = syntax::unparen(root.field(F.operand)?);
+        if fields.len() > 32 {
+            return None;
         }
-        "selector_expression" => {
-            let field = syntax::selector_field(expr, ctx.src())?;
-            let operand = expr.field(F.operand)?;
-            let mut chain = anc.to_vec();
-            chain.push(expr);
-            let owner = local_type_name(ctx, operand, &chain)?;
-            let t = ctx.pkg.field_type(&owner, field)?;
-            t.is_local_named().then(|| t.name.clone())
-        }
-        _ => None,
     }
+    if root.kind_str() != "identifier" {
+        return None;
+    }
+    let ty = match ctx.resolve(root, anc) {
+        Some(d) => crate::index::TypeRef::from_node(d.type_node()?, ctx.src(), ctx.imports()),
+        None => ctx.pkg.vars.get(ctx.text(root))?.ty.clone()?,
+    };
+    if !ty.is_local_named() {
+        return None;
+    }
+    let mut name = ty.name;
+    for field in fields.iter().rev() {
+        let t = ctx.pkg.field_type(&name, field)?;
+        if !t.is_local_named() {
+            return None;
+        }
+        name = t.name.clone();
+    }
+    Some(name)
 }
 
 /// Whether the loop `for_stmt` can be left from inside: a `return`, a `break` that

@@ -169,7 +169,12 @@ impl Engine {
             if kind == self.comment_kind {
                 comments.push(node.start_byte()..node.end_byte());
             }
-            if let Some(wants) = self.table.get(kind as usize) {
+            let wants = if stack.len() <= crate::syntax::MAX_NESTING {
+                self.table.get(kind as usize)
+            } else {
+                None
+            };
+            if let Some(wants) = wants {
                 for &pos in wants {
                     let pos = pos as usize;
                     if !active[pos] || failed[pos] {

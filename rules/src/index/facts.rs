@@ -189,6 +189,9 @@ impl<'a> FileWalk<'a> {
     /// Package-level initialisers: only record names used as values.
     fn walk_refs(&mut self, node: Node<'a>) {
         syntax::walk_with_ancestors(node, &[], |n, anc| {
+            if anc.len() > syntax::MAX_NESTING {
+                return Walk::Skip;
+            }
             self.record_value_ref(n, anc);
             Walk::Continue
         });
@@ -218,6 +221,9 @@ impl<'a> FileWalk<'a> {
         };
         let base = [root, decl];
         syntax::walk_with_ancestors(body, &base, |n, anc| {
+            if anc.len() > syntax::MAX_NESTING {
+                return Walk::Skip;
+            }
             match n.kind_str() {
                 "call_expression" => self.on_call(n, anc, decl),
                 "identifier" => {
@@ -330,25 +336,25 @@ impl<'a> FileWalk<'a> {
         };
         let name = text(name_node, self.src);
         let kind = Self::call_kind(anc);
-        let mut chain: Vec<Node> = Vec::with_capacity(anc.len() + 1);
-        chain.extend_from_slice(anc);
-        chain.push(call);
+        // Names inside the call resolve against the call's ancestors (no copy: this runs
+        // for every call, and copying the chain would be quadratic in nesting depth).
+        let chain = anc;
         let callee = match operand {
             None => {
                 if syntax::is_builtin_func(name)
                     || (self.declared.contains(name)
-                        && sema::resolve_local(name, name_node, &chain, self.src).is_some())
+                        && sema::resolve_local(name, name_node, chain, self.src).is_some())
                 {
                     return; // a builtin, or a local function value
                 }
                 Callee::Func(name.to_string())
             }
             Some(op) => {
-                if self.is_import(op, &chain) {
+                if self.is_import(op, chain) {
                     return; // a function of another package
                 }
                 let indexed = MethodFact::of_method(name).is_some();
-                let recv = self.target_of(op, &chain, decl, indexed);
+                let recv = self.target_of(op, chain, decl, indexed);
                 if indexed && let Some(t) = &recv {
                     self.cur.method_calls.push(MethodCall {
                         target: t.clone(),
@@ -375,7 +381,7 @@ impl<'a> FileWalk<'a> {
                 } else {
                     a
                 };
-                self.target_of(a, &chain, decl, false)
+                self.target_of(a, chain, decl, false)
             })
             .collect();
         // A call passing nothing we track cannot carry a fact.
