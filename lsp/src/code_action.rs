@@ -282,3 +282,101 @@ mod tests {
         assert_eq!(apply_safe_fixes(text, &diags[4..]), None);
     }
 }
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+    use crate::document::LintResult;
+    use rules::{Edit, FileLint, Severity};
+
+    /// Fix plumbing with whatever `Diagnostic.fix` holds: a safe fix becomes a
+    /// preferred quick fix and feeds fix-all; an unsafe one is offered, not preferred;
+    /// display-only ones are not offered.
+    #[test]
+    fn quick_fixes_and_fix_all_come_from_diagnostic_fixes() {
+        let src = "package p\n\nvar a = 1 // é\nvar b = 2\n";
+        let uri = lsp::Uri::parse("file:///x/p/a.go").unwrap();
+        let mut doc = Document::open(uri.clone(), 3, src.to_string());
+        let file = doc.file().unwrap();
+        let mk = |needle: &str, fix: Option<Fix>| {
+            let start = src.find(needle).unwrap();
+            let range = start..start + needle.len();
+            Diagnostic {
+                rule: "tick-leak",
+                severity: Severity::Warning,
+                start: file.line_col(range.start),
+                end: file.line_col(range.end),
+                range,
+                message: "m".into(),
+                label: None,
+                help: None,
+                related: Vec::new(),
+                fix,
+            }
+        };
+        let a = src.find("1 //").unwrap();
+        let b = src.find("2\n").unwrap();
+        let diags = vec![
+            mk("a =", Some(Fix::safe("Use 10", vec![Edit::replace(a..a + 1, "10")]))),
+            mk("b =", Some(Fix::unsafe_edit("Use 20", vec![Edit::replace(b..b + 1, "20")]))),
+            mk("var", Some(Fix::display_only("Think", vec![Edit::insert(0, "x")]))),
+        ];
+        let fixed = apply_safe_fixes(src, &diags);
+        assert_eq!(fixed.as_deref(), Some("package p\n\nvar a = 10 // é\nvar b = 2\n"));
+        doc.result = Some(LintResult {
+            version: 3,
+            result_id: "r".into(),
+            lint: FileLint {
+                diagnostics: diags,
+                ..FileLint::default()
+            },
+        });
+        let params = |only: Option<Vec<lsp::CodeActionKind>>| lsp::CodeActionParams {
+            text_document: lsp::TextDocumentIdentifier { uri: uri.clone() },
+            range: lsp::Range {
+                start: lsp::Position { line: 0, character: 0 },
+                end: lsp::Position { line: 9, character: 0 },
+            },
+            context: lsp::CodeActionContext {
+                diagnostics: Vec::new(),
+                only,
+                trigger_kind: None,
+            },
+            work_done_progress_params: Default::default(),
+            partial_result_params: Default::default(),
+        };
+        let all = actions(&doc, &params(None), Encoding::Utf16, fixed.clone());
+        let json = serde_json::to_value(&all).unwrap();
+        let titles: Vec<&str> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Use 10",
+                "Use 20",
+                "Ignore tick-leak on this line",
+                "Ignore tick-leak on this line",
+                "Fix all safe faultline findings"
+            ]
+        );
+        assert_eq!(json[0]["isPreferred"], true);
+        assert_eq!(json[1]["isPreferred"], false);
+        assert_eq!(json[4]["kind"], "source.fixAll.faultline");
+        // The fix-all edit is the changed middle only.
+        let e = &json[4]["edit"]["changes"]["file:///x/p/a.go"][0];
+        assert_eq!(e["newText"], "0");
+        assert_eq!(e["range"]["start"], serde_json::json!({"line": 2, "character": 9}));
+        // `only: source.fixAll` gets just the fix-all action.
+        let only = actions(
+            &doc,
+            &params(Some(vec![lsp::CodeActionKind::SourceFixAll])),
+            Encoding::Utf16,
+            fixed,
+        );
+        assert_eq!(only.len(), 1);
+    }
+}

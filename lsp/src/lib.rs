@@ -12,6 +12,8 @@ pub mod document;
 pub mod hover;
 pub mod proto;
 pub mod server;
+#[cfg(test)]
+mod tests;
 pub mod transport;
 pub mod workspace;
 

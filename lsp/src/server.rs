@@ -395,6 +395,8 @@ impl Server {
             "textDocument/diagnostic" => self.pull_diagnostics(parse(req.params)?),
             "textDocument/codeAction" => self.code_action(parse(req.params)?),
             "textDocument/hover" => self.hover(parse(req.params)?),
+            #[cfg(test)]
+            "faultline/testPanic" => panic!("boom"),
             m => Err(Failure::new(
                 ErrorCode::MethodNotFound,
                 format!("method not supported: {m}"),
@@ -872,19 +874,33 @@ impl Server {
     }
 
     /// The document's text with every safe fix applied, re-linting until nothing more
-    /// applies (at most 10 rounds); `None` when there is nothing to fix.
+    /// applies (at most 10 rounds). A round whose result parses with more syntax errors
+    /// than the buffer had is dropped. `None` when there is nothing to fix.
     fn fix_all_text(&mut self, uri: &lsp::Uri) -> Option<String> {
         let doc = self.docs.get(uri)?;
-        let first = code_action::apply_safe_fixes(doc.text(), &doc.result.as_ref()?.lint.diagnostics)?;
-        let dir = doc.dir.clone();
-        let path = doc.path.clone();
+        let baseline = doc.file()?.syntax_errors().len();
+        let mut diags = doc.result.as_ref()?.lint.diagnostics.clone();
+        let mut text = doc.text().to_string();
+        let (dir, path) = (doc.dir.clone(), doc.path.clone());
         let engine = self.engine_for(dir.as_deref());
         let gomod = dir.as_deref().and_then(|d| self.workspace.gomod(d));
         let (open, mut summaries) = self.package(dir.as_deref(), uri);
         let me = open.iter().position(|u| u == uri)?;
-        let mut text = first;
+        let mut changed = false;
         for _ in 0..10 {
-            let file = SourceFile::from_string(path.to_path_buf(), text.clone()).ok()?;
+            let Some(next) = code_action::apply_safe_fixes(&text, &diags) else {
+                break;
+            };
+            let Ok(file) = SourceFile::from_string(path.to_path_buf(), next.clone()) else {
+                break;
+            };
+            if file.syntax_errors().len() > baseline {
+                self.log(
+                    lsp::MessageType::Warning,
+                    format!("{}: a fix would break the syntax; not applied", path.display()),
+                );
+                break;
+            }
             summaries[me] = Arc::new(FileSummary::extract(&file));
             let files: Vec<PackageFile> = summaries
                 .iter()
@@ -895,13 +911,15 @@ impl Server {
                 })
                 .collect();
             let lint = rules::lint_package(&engine, &files, gomod.clone());
-            let diags = lint.into_iter().next().map(|(_, l)| l.diagnostics)?;
-            match code_action::apply_safe_fixes(&text, &diags) {
-                Some(next) => text = next,
-                None => break,
-            }
+            diags = lint
+                .into_iter()
+                .next()
+                .map(|(_, l)| l.diagnostics)
+                .unwrap_or_default();
+            text = next;
+            changed = true;
         }
-        Some(text)
+        changed.then_some(text)
     }
 }
 
