@@ -121,7 +121,7 @@ impl ClientOptions {
         let select = parse(&self.select);
         let ignore = parse(&self.ignore);
         settings.select(&select, &ignore);
-        if let Some(v) = &self.go_version {
+        if let Some(v) = self.go_version.as_ref().filter(|v| !v.trim().is_empty()) {
             match GoVersion::parse(v) {
                 Some(v) => settings.go_version = Some(v),
                 None => errors.push(format!("goVersion: `{v}` is not a Go version like 1.22")),

@@ -82,6 +82,8 @@ pub struct Server {
     lint_seq: u64,
     /// Messages already shown to the user (each is shown once).
     shown: HashSet<String>,
+    /// `$/logTrace` timings (the client's `trace` setting is not `off`).
+    trace: bool,
 }
 
 /// Serve one client until `exit` (0 after `shutdown`, 1 otherwise) or end of input (1).
@@ -180,11 +182,32 @@ impl Server {
             refresh_due: None,
             lint_seq: 0,
             shown: HashSet::new(),
+            trace: false,
         };
+        server.set_trace(params.trace.as_ref());
         if let Some(init) = &params.initialization_options {
             server.set_options(init);
         }
         server
+    }
+
+    fn set_trace(&mut self, v: Option<&lsp::TraceValue>) {
+        self.trace = matches!(
+            v,
+            Some(lsp::TraceValue::Messages | lsp::TraceValue::Verbose)
+        );
+    }
+
+    fn trace(&self, message: impl FnOnce() -> String) {
+        if self.trace {
+            self.notify(
+                "$/logTrace",
+                lsp::LogTraceParams {
+                    message: message(),
+                    verbose: None,
+                },
+            );
+        }
     }
 
     fn capabilities(&self) -> lsp::ServerCapabilities {
@@ -233,7 +256,11 @@ impl Server {
     fn request(&mut self, method: &str, params: Value, kind: Outgoing) {
         self.next_id += 1;
         let id = RequestId::from(format!("faultline-{}", self.next_id));
-        self.outgoing.insert(id.clone(), kind);
+        // Only answers the server waits for are tracked: a client that never answers a
+        // refresh or a registration must not make this map grow.
+        if matches!(kind, Outgoing::Configuration) {
+            self.outgoing.insert(id.clone(), kind);
+        }
         self.send(Request::new(id, method.into(), params).into());
     }
 
@@ -413,6 +440,10 @@ impl Server {
             "textDocument/didClose" => self.did_close(parse(n.params)?)?,
             "workspace/didChangeConfiguration" => self.did_change_configuration(parse(n.params)?),
             "workspace/didChangeWatchedFiles" => self.did_change_watched_files(parse(n.params)?),
+            "$/setTrace" => {
+                let p: lsp::SetTraceParams = parse(n.params)?;
+                self.set_trace(Some(&p.value));
+            }
             // `$/cancelRequest`, `$/setTrace`, ...: requests are answered at once anyway.
             _ => {}
         }
@@ -552,8 +583,17 @@ impl Server {
         let uri = p.text_document.text_document_identifier.uri;
         let enc = self.enc;
         let doc = self.docs.get_mut(&uri).ok_or_else(|| not_open(&uri))?;
+        let started = Instant::now();
         doc.apply_changes(p.text_document.version, p.content_changes, enc);
         let dir = doc.dir.clone();
+        let version = doc.version;
+        self.trace(|| {
+            format!(
+                "didChange {} v{version}: text and tree updated in {:.2} ms",
+                uri.as_str(),
+                ms(started.elapsed())
+            )
+        });
         self.after_edit(&uri, dir.as_deref());
         Ok(())
     }
@@ -717,13 +757,18 @@ impl Server {
             if let Some(doc) = self.docs.get(u)
                 && let Some(err) = doc.parse_error()
             {
+                // Once per distinct problem, not on every keystroke.
                 let msg = format!("{}: {err}", doc.path.display());
-                self.log(lsp::MessageType::Warning, msg);
+                if self.shown.insert(msg.clone()) {
+                    self.log(lsp::MessageType::Warning, msg);
+                }
             }
         }
+        let started = Instant::now();
         let engine = self.engine_for(dir.as_deref());
         let gomod = dir.as_deref().and_then(|d| self.workspace.gomod(d));
         let (open, summaries) = self.package(dir.as_deref(), first);
+        let summarised = started.elapsed();
         let wanted: HashSet<&lsp::Uri> = uris.iter().collect();
         let results = {
             let files: Vec<PackageFile> = summaries
@@ -740,6 +785,15 @@ impl Server {
                 .collect();
             rules::lint_package(&engine, &files, gomod)
         };
+        self.trace(|| {
+            format!(
+                "lint {} file(s) of {}: summaries {:.2} ms, index and rules {:.2} ms",
+                uris.len(),
+                first.as_str(),
+                ms(summarised),
+                ms(started.elapsed() - summarised)
+            )
+        });
         for (i, lint) in results {
             let uri = &open[i];
             for e in &lint.internal_errors {
@@ -921,6 +975,10 @@ impl Server {
         }
         changed.then_some(text)
     }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 fn not_open(uri: &lsp::Uri) -> Failure {
