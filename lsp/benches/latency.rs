@@ -128,7 +128,10 @@ fn stdio(bin: &str) -> Pipe {
 
 fn wait_response(rx: &Receiver<Message>, id: &RequestId) -> Value {
     loop {
-        match rx.recv_timeout(Duration::from_secs(30)).expect("server answers") {
+        match rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server answers")
+        {
             Message::Response(r) if &r.id == id => return r.response_result.unwrap_or_default(),
             _ => {}
         }
@@ -150,7 +153,10 @@ fn number_before(s: &str, unit_after: &str) -> Option<f64> {
 
 fn wait_publish(rx: &Receiver<Message>, version: i64, phases: &mut Phases) -> Value {
     loop {
-        match rx.recv_timeout(Duration::from_secs(30)).expect("server publishes") {
+        match rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server publishes")
+        {
             Message::Notification(n) if n.method == "$/logTrace" => {
                 let m = n.params["message"].as_str().unwrap_or_default();
                 if m.starts_with("didChange") {
@@ -196,7 +202,14 @@ fn main() {
 
     let id = RequestId::from(1);
     pipe.tx
-        .send(Request::new(id.clone(), "initialize".into(), json!({ "capabilities": {}, "trace": "verbose" })).into())
+        .send(
+            Request::new(
+                id.clone(),
+                "initialize".into(),
+                json!({ "capabilities": {}, "trace": "verbose" }),
+            )
+            .into(),
+        )
         .unwrap();
     wait_response(&pipe.rx, &id);
     let notify = |method: &str, params: Value| {
@@ -251,7 +264,11 @@ fn main() {
     let mean = times.iter().map(|d| ms(*d)).sum::<f64>() / times.len() as f64;
     println!(
         "faultline LSP latency ({}): {} lines, {} findings, {EDITS} single-character edits",
-        if bin.is_some() { "stdio, real binary" } else { "in-process" },
+        if bin.is_some() {
+            "stdio, real binary"
+        } else {
+            "in-process"
+        },
         src.lines().count(),
         findings
     );

@@ -122,9 +122,7 @@ pub fn ignore_edit(doc: &Document, d: &Diagnostic, enc: Encoding) -> lsp::TextEd
     let line = d.start.line;
     let existing = doc.result.as_ref().and_then(|r| {
         r.lint.directives.iter().find(|dir| {
-            dir.kind == DirectiveKind::Faultline
-                && dir.target_line == line
-                && !dir.names.is_empty()
+            dir.kind == DirectiveKind::Faultline && dir.target_line == line && !dir.names.is_empty()
         })
     });
     if let Some(last) = existing.and_then(|dir| dir.name_ranges.last()) {
@@ -137,13 +135,13 @@ pub fn ignore_edit(doc: &Document, d: &Diagnostic, enc: Encoding) -> lsp::TextEd
     let range = doc.lines().line_range(doc.text(), line as usize);
     let content = &doc.text()[range.clone()];
     let indent = &content[..content.len() - content.trim_start().len()];
-    let at = lsp::Position {
-        line,
-        character: 0,
-    };
+    let at = lsp::Position { line, character: 0 };
     lsp::TextEdit {
         range: lsp::Range { start: at, end: at },
-        new_text: format!("{indent}//faultline:ignore {} {REASON_PLACEHOLDER}\n", d.rule),
+        new_text: format!(
+            "{indent}//faultline:ignore {} {REASON_PLACEHOLDER}\n",
+            d.rule
+        ),
     }
 }
 
@@ -162,8 +160,7 @@ pub fn apply_safe_fixes(text: &str, diags: &[Diagnostic]) -> Option<String> {
                 && text.is_char_boundary(e.range.end)
         });
         let overlaps = fix.edits.iter().enumerate().any(|(i, e)| {
-            taken.iter().any(|t| overlap(t, e))
-                || fix.edits[..i].iter().any(|o| overlap(o, e))
+            taken.iter().any(|t| overlap(t, e)) || fix.edits[..i].iter().any(|o| overlap(o, e))
         });
         if in_bounds && !overlaps {
             taken.extend(&fix.edits);
@@ -265,7 +262,10 @@ mod tests {
                     vec![Edit::replace(2..6, "X"), Edit::insert(14, "!")],
                 )),
             ),
-            diag(5..9, Some(Fix::unsafe_edit("B", vec![Edit::replace(5..9, "B")]))),
+            diag(
+                5..9,
+                Some(Fix::unsafe_edit("B", vec![Edit::replace(5..9, "B")])),
+            ),
             diag(
                 10..14,
                 Some(Fix::safe(
@@ -275,10 +275,7 @@ mod tests {
             ),
             diag(0..1, None),
         ];
-        assert_eq!(
-            apply_safe_fixes(text, &diags).as_deref(),
-            Some("A> bbbb C")
-        );
+        assert_eq!(apply_safe_fixes(text, &diags).as_deref(), Some("A> bbbb C"));
         assert_eq!(apply_safe_fixes(text, &diags[4..]), None);
     }
 }
@@ -317,12 +314,27 @@ mod action_tests {
         let a = src.find("1 //").unwrap();
         let b = src.find("2\n").unwrap();
         let diags = vec![
-            mk("a =", Some(Fix::safe("Use 10", vec![Edit::replace(a..a + 1, "10")]))),
-            mk("b =", Some(Fix::unsafe_edit("Use 20", vec![Edit::replace(b..b + 1, "20")]))),
-            mk("var", Some(Fix::display_only("Think", vec![Edit::insert(0, "x")]))),
+            mk(
+                "a =",
+                Some(Fix::safe("Use 10", vec![Edit::replace(a..a + 1, "10")])),
+            ),
+            mk(
+                "b =",
+                Some(Fix::unsafe_edit(
+                    "Use 20",
+                    vec![Edit::replace(b..b + 1, "20")],
+                )),
+            ),
+            mk(
+                "var",
+                Some(Fix::display_only("Think", vec![Edit::insert(0, "x")])),
+            ),
         ];
         let fixed = apply_safe_fixes(src, &diags);
-        assert_eq!(fixed.as_deref(), Some("package p\n\nvar a = 10 // é\nvar b = 2\n"));
+        assert_eq!(
+            fixed.as_deref(),
+            Some("package p\n\nvar a = 10 // é\nvar b = 2\n")
+        );
         doc.result = Some(LintResult {
             version: 3,
             result_id: "r".into(),
@@ -334,8 +346,14 @@ mod action_tests {
         let params = |only: Option<Vec<lsp::CodeActionKind>>| lsp::CodeActionParams {
             text_document: lsp::TextDocumentIdentifier { uri: uri.clone() },
             range: lsp::Range {
-                start: lsp::Position { line: 0, character: 0 },
-                end: lsp::Position { line: 9, character: 0 },
+                start: lsp::Position {
+                    line: 0,
+                    character: 0,
+                },
+                end: lsp::Position {
+                    line: 9,
+                    character: 0,
+                },
             },
             context: lsp::CodeActionContext {
                 diagnostics: Vec::new(),
@@ -369,7 +387,10 @@ mod action_tests {
         // The fix-all edit is the changed middle only.
         let e = &json[4]["edit"]["changes"]["file:///x/p/a.go"][0];
         assert_eq!(e["newText"], "0");
-        assert_eq!(e["range"]["start"], serde_json::json!({"line": 2, "character": 9}));
+        assert_eq!(
+            e["range"]["start"],
+            serde_json::json!({"line": 2, "character": 9})
+        );
         // `only: source.fixAll` gets just the fix-all action.
         let only = actions(
             &doc,

@@ -49,11 +49,15 @@ impl SettingsSource for Defaults {
 
     fn watch_globs(&self) -> Vec<String> {
         // Watched already so that a config-file source needs no client-side change.
-        vec!["**/faultline.toml".to_string()]
+        vec![
+            "**/faultline.toml".to_string(),
+            "**/.faultline.toml".to_string(),
+        ]
     }
 
     fn is_config_file(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|n| n == "faultline.toml")
+        path.file_name()
+            .is_some_and(|n| n == "faultline.toml" || n == ".faultline.toml")
     }
 
     fn reload(&mut self) {}
@@ -141,10 +145,11 @@ mod tests {
         let flat = ClientOptions::from_json(&json!({"select": ["time"], "goVersion": "1.22"}))
             .unwrap()
             .unwrap();
-        let nested =
-            ClientOptions::from_json(&json!({"faultline": {"select": ["time"], "goVersion": "1.22"}}))
-                .unwrap()
-                .unwrap();
+        let nested = ClientOptions::from_json(
+            &json!({"faultline": {"select": ["time"], "goVersion": "1.22"}}),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(flat, nested);
         assert_eq!(ClientOptions::from_json(&json!(null)).unwrap(), None);
         assert!(ClientOptions::from_json(&json!({"select": 3})).is_err());
@@ -161,8 +166,14 @@ mod tests {
         let (s, errors) = opts.apply(Settings::default());
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("did you mean `tick-leak`"), "{errors:?}");
-        assert!(!s.enabled.contains(rules::registry::index_of("tick-leak").unwrap()));
-        assert!(s.enabled.contains(rules::registry::index_of("ticker-not-stopped").unwrap()));
+        assert!(
+            !s.enabled
+                .contains(rules::registry::index_of("tick-leak").unwrap())
+        );
+        assert!(
+            s.enabled
+                .contains(rules::registry::index_of("ticker-not-stopped").unwrap())
+        );
         assert_eq!(s.go_version, Some(GoVersion::new(1, 22)));
     }
 }

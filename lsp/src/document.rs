@@ -120,7 +120,9 @@ impl Document {
 
     /// Whether the stored lint result is for the current version.
     pub fn is_fresh(&self) -> bool {
-        self.result.as_ref().is_some_and(|r| r.version == self.version)
+        self.result
+            .as_ref()
+            .is_some_and(|r| r.version == self.version)
             || self.parse_error().is_some()
     }
 
@@ -242,7 +244,13 @@ fn advance(start: Point, inserted: &str) -> Point {
 mod tests {
     use super::*;
 
-    fn change(l0: u32, c0: u32, l1: u32, c1: u32, text: &str) -> lsp::TextDocumentContentChangeEvent {
+    fn change(
+        l0: u32,
+        c0: u32,
+        l1: u32,
+        c1: u32,
+        text: &str,
+    ) -> lsp::TextDocumentContentChangeEvent {
         #[allow(deprecated)]
         lsp::TextDocumentContentChangeEvent::TextDocumentContentChangePartial(
             lsp::TextDocumentContentChangePartial {

@@ -20,7 +20,10 @@ pub fn hover(doc: &Document, pos: lsp::Position, enc: Encoding) -> Option<lsp::H
             let Some(rule) = rules::registry::get(d.rule) else {
                 continue;
             };
-            if !sections.iter().any(|s| s.contains(&format!("`{}`", d.rule))) {
+            if !sections
+                .iter()
+                .any(|s| s.contains(&format!("`{}`", d.rule)))
+            {
                 sections.push(rule_docs(rule.meta()));
             }
             range = Some(range.map_or(d.range.clone(), |r: std::ops::Range<usize>| {

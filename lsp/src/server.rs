@@ -634,10 +634,10 @@ impl Server {
     /// A document changed: lint it after the debounce, its package siblings later.
     fn after_edit(&mut self, uri: &lsp::Uri, dir: Option<&Path>) {
         let now = Instant::now();
-        if self.push {
-            if let Some(d) = self.docs.get_mut(uri) {
-                d.due = Some(now + self.options.debounce());
-            }
+        if self.push
+            && let Some(d) = self.docs.get_mut(uri)
+        {
+            d.due = Some(now + self.options.debounce());
         }
         self.schedule_package(dir, Some(uri), now + SIBLING_DELAY);
     }
@@ -666,11 +666,7 @@ impl Server {
         let now = Instant::now();
         if self.refresh_due.is_some_and(|t| t <= now) {
             self.refresh_due = None;
-            self.request(
-                "workspace/diagnostic/refresh",
-                Value::Null,
-                Outgoing::Other,
-            );
+            self.request("workspace/diagnostic/refresh", Value::Null, Outgoing::Other);
         }
         let due: Vec<lsp::Uri> = self
             .docs
@@ -715,7 +711,11 @@ impl Server {
 
     /// The index summaries of a package, with the open buffers overlaid on the files on
     /// disk. Returns the open documents of the package (in `pkg` order) and the summaries.
-    fn package(&mut self, dir: Option<&Path>, only: &lsp::Uri) -> (Vec<lsp::Uri>, Vec<Arc<FileSummary>>) {
+    fn package(
+        &mut self,
+        dir: Option<&Path>,
+        only: &lsp::Uri,
+    ) -> (Vec<lsp::Uri>, Vec<Arc<FileSummary>>) {
         let members: Vec<lsp::Uri> = match dir {
             Some(dir) => self
                 .docs
@@ -834,8 +834,13 @@ impl Server {
         if !self.push {
             return;
         }
-        let Some(doc) = self.docs.get(uri) else { return };
-        let current = doc.result.as_ref().is_some_and(|r| r.version == doc.version);
+        let Some(doc) = self.docs.get(uri) else {
+            return;
+        };
+        let current = doc
+            .result
+            .as_ref()
+            .is_some_and(|r| r.version == doc.version);
         // A parse failure publishes an empty list (the file cannot be linted).
         if !current && doc.parse_error().is_none() {
             return; // stale: a newer version is on its way
@@ -917,7 +922,8 @@ impl Server {
         }
         self.ensure_fresh(&uri);
         let enc = self.enc;
-        let wants_fix_all = code_action::wants(p.context.only.as_deref(), &code_action::fix_all_kind());
+        let wants_fix_all =
+            code_action::wants(p.context.only.as_deref(), &code_action::fix_all_kind());
         let fixed = if wants_fix_all {
             self.fix_all_text(&uri)
         } else {
@@ -951,7 +957,10 @@ impl Server {
             if file.syntax_errors().len() > baseline {
                 self.log(
                     lsp::MessageType::Warning,
-                    format!("{}: a fix would break the syntax; not applied", path.display()),
+                    format!(
+                        "{}: a fix would break the syntax; not applied",
+                        path.display()
+                    ),
                 );
                 break;
             }

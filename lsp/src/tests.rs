@@ -181,8 +181,11 @@ fn lifecycle_is_strict() {
     let mut c = Client::start();
     let e = c.request("textDocument/hover", json!({})).unwrap_err();
     assert_eq!(e.code, -32002, "requests before initialize are refused");
-    c.request("initialize", json!({ "capabilities": {} })).unwrap();
-    let e = c.request("initialize", json!({ "capabilities": {} })).unwrap_err();
+    c.request("initialize", json!({ "capabilities": {} }))
+        .unwrap();
+    let e = c
+        .request("initialize", json!({ "capabilities": {} }))
+        .unwrap_err();
     assert_eq!(e.code, -32600);
     c.notify("initialized", json!({}));
     let e = c.request("faultline/unknown", json!({})).unwrap_err();
@@ -240,7 +243,9 @@ fn incremental_changes_are_versioned_and_closing_clears() {
     assert_eq!(codes(&c.published(URI)), ["tick-leak"]);
     // Replace `time.Tick(time.Second)` by a channel: the finding goes. Columns are UTF-16.
     let line = UNICODE_SRC.lines().nth(6).unwrap();
-    let start = line[..line.find("time.Tick").unwrap()].encode_utf16().count() as u32;
+    let start = line[..line.find("time.Tick").unwrap()]
+        .encode_utf16()
+        .count() as u32;
     let end = start + "time.Tick(time.Second)".len() as u32;
     c.change(
         URI,
@@ -252,7 +257,11 @@ fn incremental_changes_are_versioned_and_closing_clears() {
     assert!(codes(&p).is_empty());
     // Two quick changes in a row: only the newest version is published.
     c.change(URI, 3, json!([{ "text": UNICODE_SRC }]));
-    c.change(URI, 4, json!([{ "text": UNICODE_SRC.replace("wait(", "wait2(") }]));
+    c.change(
+        URI,
+        4,
+        json!([{ "text": UNICODE_SRC.replace("wait(", "wait2(") }]),
+    );
     // Usually version 3 is folded into 4 by the debounce; never is an older one sent later.
     let mut last = 2;
     loop {
@@ -265,7 +274,10 @@ fn incremental_changes_are_versioned_and_closing_clears() {
             break;
         }
     }
-    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": URI } }));
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": URI } }),
+    );
     let p = c.published(URI);
     assert!(codes(&p).is_empty());
     assert!(p.get("version").is_none());
@@ -277,7 +289,10 @@ fn pull_diagnostics_stop_pushes() {
     let (mut c, _) = Client::init(json!({ "textDocument": { "diagnostic": {} } }), Value::Null);
     c.open(URI, 1, UNICODE_SRC);
     let r = c
-        .request("textDocument/diagnostic", json!({ "textDocument": { "uri": URI } }))
+        .request(
+            "textDocument/diagnostic",
+            json!({ "textDocument": { "uri": URI } }),
+        )
         .unwrap();
     assert_eq!(r["kind"], "full");
     assert_eq!(r["items"][0]["code"], "tick-leak");
@@ -322,11 +337,17 @@ fn hover_shows_rule_docs_on_findings_and_suppressions() {
         .unwrap();
     let md = h["contents"]["value"].as_str().unwrap();
     assert!(md.starts_with("**faultline** `tick-leak`"), "{md}");
-    assert!(md.contains("## What it does") && md.contains("```go\n"), "{md}");
+    assert!(
+        md.contains("## What it does") && md.contains("```go\n"),
+        "{md}"
+    );
     assert!(!md.contains("go,want"));
     assert_eq!(h["range"]["start"]["character"], col);
 
-    let dline = src.lines().position(|l| l.starts_with("//faultline")).unwrap();
+    let dline = src
+        .lines()
+        .position(|l| l.starts_with("//faultline"))
+        .unwrap();
     let hover_at = |c: &mut Client, ch: u32| {
         c.request(
             "textDocument/hover",
@@ -335,9 +356,19 @@ fn hover_shows_rule_docs_on_findings_and_suppressions() {
         .unwrap()
     };
     let h = hover_at(&mut c, 21);
-    assert!(h["contents"]["value"].as_str().unwrap().contains("`tick-leak`"));
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("`tick-leak`")
+    );
     let h = hover_at(&mut c, 30);
-    assert!(h["contents"]["value"].as_str().unwrap().contains("family `time`"));
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("family `time`")
+    );
     assert_eq!(hover_at(&mut c, 3), Value::Null);
     c.stop();
 }
@@ -356,7 +387,11 @@ fn ignore_action_inserts_a_directive_that_silences_the_finding() {
         .unwrap();
     insta::assert_snapshot!("ignore_action", pretty(&actions));
     let edit = &actions[0]["edit"]["changes"][URI][0];
-    c.change(URI, 2, json!([{ "range": edit["range"], "text": edit["newText"] }]));
+    c.change(
+        URI,
+        2,
+        json!([{ "range": edit["range"], "text": edit["newText"] }]),
+    );
     let p = c.published(URI);
     assert!(codes(&p).is_empty(), "{p}");
     // Only quick fixes were asked for nothing else: a `source` request gets no ignore.
@@ -399,12 +434,19 @@ func newHeartbeat() *heartbeat {
 
     let (mut c, _) = Client::init(json!({}), Value::Null);
     c.open(&a_uri, 1, a);
-    assert!(codes(&c.published(&a_uri)).is_empty(), "b.go on disk stops the field");
+    assert!(
+        codes(&c.published(&a_uri)).is_empty(),
+        "b.go on disk stops the field"
+    );
 
     // Editing the sibling buffer (unsaved) re-lints a.go.
     c.open(&b_uri, 1, b);
     assert!(codes(&c.published(&b_uri)).is_empty());
-    c.change(&b_uri, 2, json!([{ "text": "package poller\n\nfunc (h *heartbeat) Close() {}\n" }]));
+    c.change(
+        &b_uri,
+        2,
+        json!([{ "text": "package poller\n\nfunc (h *heartbeat) Close() {}\n" }]),
+    );
     let p = c.published_with(&a_uri, &["ticker-not-stopped"]);
     assert_eq!(p["version"], 1);
 
@@ -432,7 +474,10 @@ func newHeartbeat() *heartbeat {
 
 #[test]
 fn initialization_options_select_rules_and_bad_ones_are_reported() {
-    let (mut c, _) = Client::init(json!({}), json!({ "select": ["ticker-not-stopped", "no-such-rule"] }));
+    let (mut c, _) = Client::init(
+        json!({}),
+        json!({ "select": ["ticker-not-stopped", "no-such-rule"] }),
+    );
     match c.wait(|m| matches!(m, Message::Notification(n) if n.method == "window/showMessage")) {
         Message::Notification(n) => {
             let msg = n.params["message"].as_str().unwrap();
@@ -441,7 +486,10 @@ fn initialization_options_select_rules_and_bad_ones_are_reported() {
         _ => unreachable!(),
     }
     c.open(URI, 1, UNICODE_SRC);
-    assert!(codes(&c.published(URI)).is_empty(), "tick-leak is not selected");
+    assert!(
+        codes(&c.published(URI)).is_empty(),
+        "tick-leak is not selected"
+    );
     c.stop();
 }
 
@@ -465,9 +513,17 @@ fn bad_requests_and_hostile_documents_keep_the_server_answering() {
     c.change("file:///nowhere/x.go", 2, json!([{ "text": "x" }]));
     c.notify("textDocument/didOpen", json!({ "nonsense": true }));
     // Hostile content: NUL bytes, deep nesting, an unterminated everything.
-    let deep = format!("package p\nvar x = {}1{}\n", "(".repeat(50_000), ")".repeat(50_000));
+    let deep = format!(
+        "package p\nvar x = {}1{}\n",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
     c.open("file:///nonexistent-faultline/h/deep.go", 1, &deep);
-    c.open("file:///nonexistent-faultline/h/nul.go", 1, "package p\x00\u{1}func {{{ \"");
+    c.open(
+        "file:///nonexistent-faultline/h/nul.go",
+        1,
+        "package p\x00\u{1}func {{{ \"",
+    );
     c.published("file:///nonexistent-faultline/h/deep.go");
     c.published("file:///nonexistent-faultline/h/nul.go");
     // A handler that panics answers with InternalError and the server goes on.

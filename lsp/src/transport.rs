@@ -136,7 +136,13 @@ pub fn read_frame(r: &mut dyn BufRead, max: usize) -> io::Result<Frame> {
 pub fn decode(body: &[u8]) -> Result<Message, String> {
     let value: serde_json::Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return Err(error_response(serde_json::Value::Null, -32700, &format!("parse error: {e}"))),
+        Err(e) => {
+            return Err(error_response(
+                serde_json::Value::Null,
+                -32700,
+                &format!("parse error: {e}"),
+            ));
+        }
     };
     match serde_json::from_value::<Message>(value.clone()) {
         Ok(m) => Ok(m),

@@ -204,7 +204,10 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert!(got[0].path.ends_with("a.go"));
         let again = ws.disk_summaries(&pkg, &skip_b);
-        assert!(Arc::ptr_eq(&got[0], &again[0]), "unchanged files are not re-read");
+        assert!(
+            Arc::ptr_eq(&got[0], &again[0]),
+            "unchanged files are not re-read"
+        );
 
         let m = ws.gomod(&pkg).unwrap();
         assert_eq!(m.go, Some(rules::GoVersion::new(1, 21)));

@@ -29,13 +29,18 @@ def make_client() -> LanguageClient:
     """pytest-lsp's client, also recording every publishDiagnostics with its version."""
     client = LanguageClient(converter_factory=default_converter)
     client.published = []
+    client.registrations = []
     features = dict(DEFAULT_CLIENT_FEATURES)
 
     def publish(client: LanguageClient, params: types.PublishDiagnosticsParams):
         client.diagnostics[params.uri] = params.diagnostics
         client.published.append(params)
 
+    def register(client: LanguageClient, params: types.RegistrationParams):
+        client.registrations.extend(params.registrations)
+
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    features[types.CLIENT_REGISTER_CAPABILITY] = register
     register_lsp_features(client, features)
     return client
 
@@ -55,29 +60,35 @@ async def start(lsp_client: LanguageClient, editor: str, root: pathlib.Path, opt
     return await lsp_client.initialize_session(params)
 
 
+@pytest_lsp.fixture(config=CONFIG, params=["visual_studio_code@v1.65.2", "emacs@v29.1"])
+async def push(request, lsp_client: LanguageClient, tmp_path):
+    """Clients that take pushed diagnostics: VS Code 1.65 (UTF-16 only) and Emacs
+    lsp-mode (offers UTF-8, registers file watchers dynamically)."""
+    lsp_client.root = tmp_path
+    lsp_client.init_result = await start(lsp_client, request.param, tmp_path)
+    yield
+    await lsp_client.shutdown_session()
+    assert lsp_client._server.returncode == 0, "exit after shutdown is exit code 0"
+
+
 @pytest_lsp.fixture(config=CONFIG)
 async def nvim(lsp_client: LanguageClient, tmp_path):
-    """Neovim 0.11's capabilities: push diagnostics, UTF-8 offered."""
+    """Neovim 0.11: pulls diagnostics, offers UTF-8, answers workspace/configuration."""
     lsp_client.root = tmp_path
     lsp_client.init_result = await start(lsp_client, "neovim@v0.11.0", tmp_path)
     yield
     await lsp_client.shutdown_session()
 
 
-@pytest_lsp.fixture(config=CONFIG)
-async def vscode(lsp_client: LanguageClient, tmp_path):
-    """VS Code's capabilities: UTF-16 only, pull diagnostics, workspace/configuration."""
-    lsp_client.root = tmp_path
-    lsp_client.init_result = await start(lsp_client, "visual_studio_code", tmp_path)
-    yield
-    await lsp_client.shutdown_session()
-
-
-async def published(client, uri: str, version=None, timeout: float = 15.0, pred=None):
-    """The first recorded publishDiagnostics of `uri` (at `version`, matching `pred`)."""
+async def published(client, uri: str, version=None, timeout: float = 30.0, pred=None, after=None):
+    """The first recorded publishDiagnostics of `uri` (at `version`, matching `pred`),
+    received after the publish `after`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for p in client.published:
+        start = 0
+        if after is not None:
+            start = next(i for i, p in enumerate(client.published) if p is after) + 1
+        for p in client.published[start:]:
             if p.uri != uri or (version is not None and p.version != version):
                 continue
             if pred is None or pred(p):
