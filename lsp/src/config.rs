@@ -78,9 +78,11 @@ pub struct ClientOptions {
     pub debounce_ms: Option<u64>,
 }
 
-/// The default debounce: long enough to fold a burst of change notifications into one
-/// lint, short enough to stay far below what a typist notices.
-pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(8);
+/// The default debounce: long enough to fold a burst of change notifications (an editor
+/// sending one per cursor, a formatter's edits) into one lint, short enough to add
+/// nothing a typist notices. Keystrokes come tens of milliseconds apart; a burst arrives
+/// within microseconds.
+pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(5);
 
 impl ClientOptions {
     /// Read options from a JSON value; unknown keys are ignored, a malformed value is an

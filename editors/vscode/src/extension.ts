@@ -25,7 +25,7 @@ function options(): FaultlineOptions {
     select: c.get<string[]>("select", []),
     ignore: c.get<string[]>("ignore", []),
     goVersion: c.get<string>("goVersion", ""),
-    debounceMs: c.get<number>("debounceMs", 8),
+    debounceMs: c.get<number>("debounceMs", 5),
   };
 }
 
