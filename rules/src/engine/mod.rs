@@ -1,6 +1,7 @@
 //! The engine: one traversal per file dispatching nodes by kind to every rule that
 //! asked for that kind, then suppression as a post-filter.
 
+pub mod config;
 pub mod ctx;
 pub mod diagnostic;
 pub mod rule;
@@ -12,10 +13,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use tree_sitter::Node;
 
+pub use config::{Config, ConfigError, find_config};
 pub use ctx::Ctx;
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity};
-pub use rule::{Family, FixAvailability, Rule, RuleMeta};
-pub use settings::{RuleSet, Selector, Settings};
+pub use rule::{Family, FixAvailability, OptionKind, Rule, RuleMeta, RuleOption};
+pub use settings::{OptionValue, PathGlob, RuleSet, Selector, Settings};
 pub use suppress::{Directive, DirectiveKind, Suppressed};
 
 use crate::index::PackageIndex;
@@ -53,6 +55,8 @@ pub struct FileLint {
 pub struct Engine {
     pub settings: Settings,
     rules: Vec<&'static dyn Rule>,
+    /// Registry index of each entry of `rules`.
+    rule_index: Vec<usize>,
     /// `table[kind_id]` = positions in `rules`.
     table: Vec<Vec<u8>>,
     comment_kind: u16,
@@ -62,11 +66,9 @@ impl Engine {
     pub fn new(settings: Settings) -> Engine {
         let lang = language();
         let kinds = lang.node_kind_count();
-        let rules: Vec<&'static dyn Rule> = settings
-            .enabled
-            .iter()
-            .map(|i| registry::RULES[i])
-            .collect();
+        let rule_index: Vec<usize> = settings.enabled.iter().collect();
+        let rules: Vec<&'static dyn Rule> =
+            rule_index.iter().map(|&i| registry::RULES[i]).collect();
         let mut table: Vec<Vec<u8>> = vec![Vec::new(); kinds];
         for (pos, rule) in rules.iter().enumerate() {
             for want in rule.meta().kinds {
@@ -82,6 +84,7 @@ impl Engine {
         Engine {
             settings,
             rules,
+            rule_index,
             table,
             comment_kind,
         }
@@ -122,12 +125,16 @@ impl Engine {
             return out;
         }
         let gated = pkg.timers_collected();
+        let per_file_off = self.settings.ignored_for(&file.path);
         let active: Vec<bool> = self
             .rules
             .iter()
-            .map(|r| {
+            .zip(&self.rule_index)
+            .map(|(r, &i)| {
                 let m = r.meta();
-                !(m.version_gated && gated || m.skip_test_files && file.is_test)
+                !(m.version_gated && gated
+                    || m.skip_test_files && file.is_test
+                    || per_file_off.contains(i))
             })
             .collect();
         let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
@@ -194,6 +201,21 @@ impl Engine {
         out.diagnostics = kept;
         out.suppressed = suppressed;
         out.directive_used = used;
+        if self.settings.report_unused_ignores && !out.directives.is_empty() {
+            let mut ran = RuleSet::empty();
+            for (pos, &i) in self.rule_index.iter().enumerate() {
+                if active[pos] && !failed[pos] {
+                    ran.insert(i);
+                }
+            }
+            let found = suppress::hygiene(file, &out.directives, &out.suppressed, ran);
+            if !found.is_empty() {
+                out.diagnostics.extend(found);
+                out.diagnostics.sort_by(|a, b| {
+                    (a.range.start, a.rule, a.range.end).cmp(&(b.range.start, b.rule, b.range.end))
+                });
+            }
+        }
         out
     }
 }
