@@ -271,11 +271,11 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
             if suppressed && !args.show_suppressed {
                 continue;
             }
-            if let Some(changed) = &changed {
-                if !changed.contains(&f.path, diag.start.line + 1) {
-                    hidden_by_rev += usize::from(!suppressed);
-                    continue;
-                }
+            if let Some(changed) = &changed
+                && !changed.contains(&f.path, diag.start.line + 1)
+            {
+                hidden_by_rev += usize::from(!suppressed);
+                continue;
             }
             if !suppressed && args.write_baseline.is_some() {
                 to_baseline.push(baseline::Entry {
@@ -286,12 +286,10 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
                     message: diag.message.clone(),
                 });
             }
-            if let Some(b) = &baseline {
-                if let Some(known) = b.get(fp.as_str()) {
-                    baseline_seen.insert(known.as_str());
-                    hidden_by_baseline += usize::from(!suppressed);
-                    continue;
-                }
+            if let Some(known) = baseline.as_ref().and_then(|b| b.get(fp.as_str())) {
+                baseline_seen.insert(known.as_str());
+                hidden_by_baseline += usize::from(!suppressed);
+                continue;
             }
             findings.push(Finding {
                 path: &f.path,

@@ -327,7 +327,7 @@ mod tests {
             line: 4,
             target_line: 4,
             names: vec!["ticker-not-stopped".into()],
-            name_ranges: vec![0..1],
+            name_ranges: std::iter::once(0..1).collect(),
             reason: Some("lives forever".into()),
         };
         let path = Path::new("/proj/sub dir/a.go");

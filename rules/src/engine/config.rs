@@ -596,20 +596,20 @@ exec-methods = ["Run"]
         };
         let exists = fs(&["/r/.git", "/r/faultline.toml", "/r/a/.faultline.toml"]);
         assert_eq!(
-            find_config(Path::new("/r/a/b"), &exists),
+            find_config(Path::new("/r/a/b"), exists),
             Some(PathBuf::from("/r/a/.faultline.toml"))
         );
         assert_eq!(
-            find_config(Path::new("/r/c"), &exists),
+            find_config(Path::new("/r/c"), exists),
             Some(PathBuf::from("/r/faultline.toml"))
         );
         // Not above the repository root.
         let exists = fs(&["/faultline.toml", "/r/.git"]);
-        assert_eq!(find_config(Path::new("/r/a"), &exists), None);
+        assert_eq!(find_config(Path::new("/r/a"), exists), None);
         // `faultline.toml` wins over `.faultline.toml` in one directory.
         let exists = fs(&["/r/faultline.toml", "/r/.faultline.toml"]);
         assert_eq!(
-            find_config(Path::new("/r"), &exists),
+            find_config(Path::new("/r"), exists),
             Some(PathBuf::from("/r/faultline.toml"))
         );
     }
