@@ -21,6 +21,23 @@
 //!
 //! Unknown keys, rule ids and option names are errors that name the file, the line and
 //! the closest valid spelling; nothing is silently ignored.
+//!
+//! A frontend (the CLI, the language server) does:
+//!
+//! ```ignore
+//! let mut settings = Settings::default();
+//! if let Some(path) = rules::find_config(&abs_dir_of_file, |p| p.exists()) {
+//!     // ConfigError's Display is `path:line:col: message`, ready to show.
+//!     Config::load(&path, |p| std::fs::read_to_string(p))?.apply(&mut settings);
+//! }
+//! // ...then its own overrides (command-line flags, editor settings).
+//! if settings.is_excluded(&file) { /* report nothing for this file */ }
+//! let engine = Engine::new(settings); // per-file ignores apply inside lint_file
+//! ```
+//!
+//! Rules read their options with `ctx.settings.option(META.id, "name")`, after declaring
+//! them in `declare_rule!` (`options: [("name", Bool, "one-line doc")]`), which is what
+//! the parser validates against.
 
 use std::collections::BTreeMap;
 use std::fmt;
