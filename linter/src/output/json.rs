@@ -1,8 +1,9 @@
 //! `--format json`: a JSON array of findings. The schema is stable:
-//! `{"rule","severity","path","line","column","end_line","end_column","message","help",
-//! "fingerprint"}`, 1-based lines and (UTF-8 byte) columns, sorted by path, line,
-//! column. Under `--show-suppressed`, silenced findings carry
+//! `{"rule","severity","path","line","column","end_line","end_column","message","help"}`,
+//! 1-based lines and (UTF-8 byte) columns, sorted by path, line, column. Only under
+//! `--show-suppressed`, silenced findings also carry
 //! `"suppressed": {"kind": "faultline:ignore" | "nolint", "line", "reason"}`.
+//! (Fingerprints are in the `gitlab` and `sarif` formats and in baselines.)
 
 use std::io::Write;
 
@@ -22,7 +23,6 @@ struct JsonFinding<'a> {
     end_column: u32,
     message: &'a str,
     help: Option<&'a str>,
-    fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<JsonSuppression<'a>>,
 }
@@ -50,7 +50,6 @@ pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
                 end_column: d.end.col_utf8 + 1,
                 message: &d.message,
                 help: d.help.as_deref(),
-                fingerprint: &f.fingerprint,
                 suppressed: f.suppressed.map(|s| JsonSuppression {
                     kind: match s.kind {
                         DirectiveKind::Faultline => "faultline:ignore",
