@@ -37,7 +37,8 @@ declare_rule! {
     ///
     /// A result that is returned, stored in a field, or passed to a function that may
     /// check it is left to that code. A same-package helper that calls `RowsAffected()`
-    /// on its parameter counts as a check.
+    /// on its parameter counts as a check. In `_test.go` files only guarded writes are
+    /// reported: a test checks a single-key write by reading the row back.
     ///
     /// ## Example
     /// ```go,want
@@ -206,15 +207,20 @@ fn package_uses_databases(ctx: &Ctx<'_>) -> bool {
     })
 }
 
-/// Single-key findings are info, and can be turned off with `single-key = false`.
+/// Single-key findings are info, are not reported in `_test.go` files (a test checks
+/// its writes by reading them back, and has no caller to tell "not found"), and can
+/// be turned off with `single-key = false`.
 fn wanted(ctx: &Ctx<'_>, t: &Targeting) -> bool {
     match t {
         Targeting::Guarded { .. } => true,
-        Targeting::SingleKey { .. } => !matches!(
-            ctx.settings
-                .option(RowsAffectedUnchecked::META.id, "single-key"),
-            Some(OptionValue::Bool(false))
-        ),
+        Targeting::SingleKey { .. } => {
+            !ctx.file.is_test
+                && !matches!(
+                    ctx.settings
+                        .option(RowsAffectedUnchecked::META.id, "single-key"),
+                    Some(OptionValue::Bool(false))
+                )
+        }
     }
 }
 
@@ -321,7 +327,7 @@ fn result_fate<'a>(
                 Some(i) => &anc[..i],
                 None => anc,
             };
-            passed_to(ctx, outer, outer_anc, index)
+            passed_to(ctx, outer, outer_anc, index, api)
         }
         ValueUse::Returned | ValueUse::Sent | ValueUse::Element { .. } => Fate::Escaped,
         ValueUse::Other => {
@@ -447,7 +453,7 @@ fn use_fate<'a>(ctx: &Ctx<'a>, id: Node<'a>, anc: &[Node<'a>], api: Api) -> Opti
                 Some(i) => &anc[..i],
                 None => anc,
             };
-            match passed_to(ctx, call, call_anc, index) {
+            match passed_to(ctx, call, call_anc, index, api) {
                 Fate::Checked => Some(Fate::Checked),
                 Fate::Escaped => Some(Fate::Escaped),
                 _ => None,
@@ -469,11 +475,22 @@ fn use_fate<'a>(ctx: &Ctx<'a>, id: Node<'a>, anc: &[Node<'a>], api: Api) -> Opti
 
 /// The result is argument `index` of `call`: checked when the callee is a
 /// same-package function that calls `RowsAffected()` on that parameter; left alone
-/// when it neither checks nor lets it escape; escaped otherwise.
-fn passed_to<'a>(ctx: &Ctx<'a>, call: Node<'a>, call_anc: &[Node<'a>], index: usize) -> Fate<'a> {
+/// when it neither checks nor lets it escape; escaped otherwise. (GORM's
+/// `RowsAffected` is a field, which the index does not record: a `*gorm.DB` handed to
+/// any function is left to it.)
+fn passed_to<'a>(
+    ctx: &Ctx<'a>,
+    call: Node<'a>,
+    call_anc: &[Node<'a>],
+    index: usize,
+    api: Api,
+) -> Fate<'a> {
     let Some((operand, name)) = syntax::callee(call) else {
         return Fate::Escaped;
     };
+    if api == Api::Gorm {
+        return Fate::Escaped;
+    }
     let fname = ctx.text(name);
     let mut chain = call_anc.to_vec();
     chain.push(call);
@@ -639,25 +656,16 @@ fn gorm_target<'a>(ctx: &Ctx<'a>, write: Node<'a>, chain: &[Node<'a>]) -> Option
     None
 }
 
-/// The condition of `Where(cond, args...)`: a SQL string (`"id = ? AND version = ?"`),
-/// or a struct literal naming fields (`&User{ID: id}`). `None` when unreadable.
+/// The condition of `Where(cond, args...)`: a SQL string (`"id = ? AND version = ?"`).
+/// `None` when it is not one or cannot be read (a struct or map condition, a string
+/// built at run time, an `OR`).
 fn gorm_condition<'a>(
     ctx: &Ctx<'a>,
     args: &[Node<'a>],
     chain: &[Node<'a>],
 ) -> Option<(Condition, String)> {
-    let first = *args.first()?;
-    if let Some(e) = entity(ctx, first, chain)
-        && literal_sets_fields(first)
-    {
-        let cond = Condition {
-            keys: vec![format!("fields of {e}")],
-            guards: Vec::new(),
-        };
-        return Some((cond, format!("the fields of {e}")));
-    }
-    let pieces = sql_text(ctx, first, chain);
-    if pieces.iter().all(|p| *p == Piece::Hole) {
+    let pieces = sql_text(ctx, *args.first()?, chain);
+    if pieces.contains(&Piece::Hole) {
         return None;
     }
     let cond = sqltext::classify_condition(&pieces)?;

@@ -363,6 +363,16 @@ fn tokenize_text(s: &str, out: &mut Vec<Tok>) {
             i = j;
             continue;
         }
+        if c == ':' && next.is_some_and(|d| d.is_ascii_digit()) {
+            // Oracle-style positional `:1`.
+            let mut j = i + 1;
+            while j < n && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            push(out, Kind::Param, &slice(i, j));
+            i = j;
+            continue;
+        }
         if (c == ':' || c == '@') && next.is_some_and(is_ident_start) {
             // `::type` is a cast, `@@var` a MySQL system variable: not parameters.
             let prev_colon = c == ':' && i > 0 && b[i - 1] == ':';
@@ -770,9 +780,10 @@ fn column_of(toks: &[Tok]) -> Option<String> {
             toks = strip_cast(inner);
             continue;
         }
-        // `f(col)`
+        // `f(col)` (not `ANY(col)`: a set, not a value)
         if toks.len() >= 3
             && toks[0].kind == Kind::Word
+            && !is_set_function(&toks[0])
             && toks[1].kind == Kind::LParen
             && skip_group(toks, 1) == Some(toks.len())
         {
@@ -815,6 +826,7 @@ fn is_param_expr(toks: &[Tok]) -> bool {
         [t] => t.kind == Kind::Param,
         [f, open, .., _]
             if f.kind == Kind::Word
+                && !is_set_function(f)
                 && open.kind == Kind::LParen
                 && skip_group(toks, 1) == Some(toks.len()) =>
         {
@@ -822,6 +834,12 @@ fn is_param_expr(toks: &[Tok]) -> bool {
         }
         _ => false,
     }
+}
+
+/// `ANY(...)`, `ALL(...)`, `SOME(...)`: comparisons with every element of an array or
+/// subquery (`id = ANY($1)` is a batch, not one row).
+fn is_set_function(t: &Tok) -> bool {
+    t.is_word("ANY") || t.is_word("ALL") || t.is_word("SOME")
 }
 
 /// `'x'`, `1`, `-1`, `TRUE`, `FALSE`, `NULL` (with an optional cast).
@@ -1072,6 +1090,7 @@ mod tests {
             "LOWER(email) = LOWER(?)",
             "id = ? AND t.a = u.b",
             "id = ? AND name LIKE ?",
+            "id = ? AND $2 = ANY(tags)",
             "id = ? AND tag_id IN (?, ?)",
             "1 = 1 AND id = ?",
         ] {
@@ -1098,6 +1117,10 @@ mod tests {
             "DELETE FROM t WHERE 1 = 1",
             "DELETE FROM t WHERE t.a = u.b",
             "DELETE FROM t WHERE CURRENT OF c",
+            "DELETE FROM t WHERE id = ANY($1)",
+            "DELETE FROM t WHERE id = ANY(?::uuid[])",
+            "DELETE FROM t WHERE $1 = ANY(tags)",
+            "UPDATE t SET a = 1 WHERE id = ALL(SELECT x FROM u WHERE y = ?)",
         ] {
             assert!(bulk(q), "{q}: {:?}", class(q));
         }
