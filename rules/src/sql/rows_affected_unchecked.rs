@@ -37,8 +37,12 @@ declare_rule! {
     ///
     /// A result that is returned, stored in a field, or passed to a function that may
     /// check it is left to that code. A same-package helper that calls `RowsAffected()`
-    /// on its parameter counts as a check. In `_test.go` files only guarded writes are
-    /// reported: a test checks a single-key write by reading the row back.
+    /// on its parameter counts as a check.
+    ///
+    /// Single-key writes keyed only by a parent (`DELETE FROM sessions WHERE user_id =
+    /// ?`) are scoped bulk writes. Single-key findings are also left out of `_test.go`
+    /// files (a test reads its rows back), of migrations (`migrations/`), and of loops
+    /// that rewrite the rows they scan.
     ///
     /// ## Example
     /// ```go,want
@@ -127,7 +131,7 @@ impl Rule for RowsAffectedUnchecked {
         let Class::Targeted(write) = sqltext::classify(&pieces) else {
             return;
         };
-        if !wanted(ctx, &write.targeting) {
+        if !wanted(ctx, &write.targeting, anc) {
             return;
         }
         let fate = result_fate(
@@ -207,10 +211,11 @@ fn package_uses_databases(ctx: &Ctx<'_>) -> bool {
     })
 }
 
-/// Single-key findings are info, are not reported in `_test.go` files (a test checks
-/// its writes by reading them back, and has no caller to tell "not found"), and can
-/// be turned off with `single-key = false`.
-fn wanted(ctx: &Ctx<'_>, t: &Targeting) -> bool {
+/// Single-key findings are info, and are left out where "not found" cannot be the
+/// caller's concern: `_test.go` files (a test checks its writes by reading them back),
+/// database migrations, and loops that rewrite the rows they are reading (`for
+/// rows.Next() { ... Scan ... Exec }`). `single-key = false` turns them all off.
+fn wanted<'a>(ctx: &Ctx<'a>, t: &Targeting, anc: &[Node<'a>]) -> bool {
     match t {
         Targeting::Guarded { .. } => true,
         Targeting::SingleKey { .. } => {
@@ -220,8 +225,60 @@ fn wanted(ctx: &Ctx<'_>, t: &Targeting) -> bool {
                         .option(RowsAffectedUnchecked::META.id, "single-key"),
                     Some(OptionValue::Bool(false))
                 )
+                && !is_migration(ctx)
+                && !in_row_loop(ctx, anc)
         }
     }
+}
+
+/// A file of a migrations directory (`migrations/`, `migrate/`) or named like one.
+fn is_migration(ctx: &Ctx<'_>) -> bool {
+    ctx.file.path.iter().any(|part| {
+        let part = part.to_string_lossy().to_ascii_lowercase();
+        part.starts_with("migrat")
+    })
+}
+
+/// Inside a loop (of the same function) over rows being read: `for rows.Next() {`, or
+/// a cursor loop `for { ... QueryRow("FETCH ...").Scan(...) ... }`. Each write there
+/// targets a row the loop just read.
+fn in_row_loop<'a>(ctx: &Ctx<'a>, anc: &[Node<'a>]) -> bool {
+    let from = crate::flow::innermost_func(anc).map_or(0, |(i, _)| i);
+    anc[from..]
+        .iter()
+        .filter(|n| n.kind_str() == "for_statement")
+        .any(|l| {
+            let mut c = l.walk();
+            let header: Vec<Node> = l
+                .named_children(&mut c)
+                .filter(|n| n.kind_str() != "block" && n.kind_str() != "comment")
+                .collect();
+            match header.as_slice() {
+                // `for rows.Next()`
+                [cond] => {
+                    let cond = syntax::unparen(*cond);
+                    cond.kind_str() == "call_expression"
+                        && syntax::callee(cond)
+                            .is_some_and(|(op, m)| op.is_some() && ctx.text(m) == "Next")
+                }
+                // `for { ... Scan ... }`
+                [] => {
+                    let mut scans = false;
+                    syntax::walk_same_func(*l, |n| {
+                        if n.kind_str() == "call_expression"
+                            && syntax::callee(n)
+                                .is_some_and(|(op, m)| op.is_some() && ctx.text(m) == "Scan")
+                        {
+                            scans = true;
+                            return Walk::Stop;
+                        }
+                        Walk::Continue
+                    });
+                    scans
+                }
+                _ => false,
+            }
+        })
 }
 
 fn report(
@@ -554,7 +611,7 @@ fn check_gorm<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>], name_node: No
     let Some(targeting) = target.cond.targeting() else {
         return;
     };
-    if !wanted(ctx, &targeting) {
+    if !wanted(ctx, &targeting, anc) {
         return;
     }
     let method = ctx.text(name_node);
@@ -725,6 +782,14 @@ fn entity<'a>(ctx: &Ctx<'a>, arg: Node<'a>, chain: &[Node<'a>]) -> Option<String
                     {
                         return None;
                     }
+                    if let LocalDecl::Local {
+                        stmt, value: None, ..
+                    } = decl
+                        && stmt.kind_str() == "range_clause"
+                        && ranges_over_blank_models(ctx, stmt, chain)
+                    {
+                        return None;
+                    }
                 }
                 None => {
                     let ty = ctx.pkg.vars.get(ctx.text(a)).and_then(|v| v.ty.as_ref());
@@ -760,6 +825,46 @@ fn literal_sets_fields(n: Node<'_>) -> bool {
         .any(|e| matches!(e.kind_str(), "keyed_element" | "literal_element"))
 }
 
+/// `for _, m := range []any{new(User), &Group{}}`: the loop variable designates a
+/// table (a zero model), not a row.
+fn ranges_over_blank_models<'a>(ctx: &Ctx<'a>, clause: Node<'a>, chain: &[Node<'a>]) -> bool {
+    let Some(mut list) = clause.field(F.right).map(syntax::unparen) else {
+        return false;
+    };
+    if list.kind_str() == "identifier" {
+        let Some((fi, func)) = crate::flow::outermost_func(chain) else {
+            return false;
+        };
+        let list_anc = ctx.ancestors_within(&chain[..fi], func, list);
+        match ctx.resolve(list, &list_anc) {
+            Some(LocalDecl::Local { value: Some(v), .. }) => list = syntax::unparen(v),
+            _ => return false,
+        }
+    }
+    if list.kind_str() != "composite_literal" {
+        return false;
+    }
+    let Some(body) = list.field(F.body) else {
+        return false;
+    };
+    let mut c = body.walk();
+    let elems: Vec<Node> = body
+        .named_children(&mut c)
+        .filter(|e| e.kind_str() == "literal_element")
+        .filter_map(|e| e.named_child(0))
+        .collect();
+    !elems.is_empty()
+        && elems.iter().all(|e| {
+            let e = syntax::unparen(*e);
+            match e.kind_str() {
+                "call_expression" => {
+                    syntax::callee(e).is_some_and(|(op, n)| op.is_none() && ctx.text(n) == "new")
+                }
+                _ => !literal_sets_fields(e),
+            }
+        })
+}
+
 /// A declared type naming one value: `User`, `*User`, `models.User` (not a slice,
 /// array or map of them).
 fn is_single_value_type(ty: Node<'_>) -> bool {
@@ -787,10 +892,9 @@ fn is_single_value_expr(ctx: &Ctx<'_>, v: Node<'_>) -> bool {
     }
     match v.kind_str() {
         "composite_literal" => v.field(F.ty).is_some_and(is_single_value_type),
-        // `make([]User, n)`: a slice or map.
-        "call_expression" => {
-            !syntax::callee(v).is_some_and(|(op, n)| op.is_none() && ctx.text(n) == "make")
-        }
+        // `make([]User, n)`: a slice or map; `new(User)`: a zero value, no key.
+        "call_expression" => !syntax::callee(v)
+            .is_some_and(|(op, n)| op.is_none() && matches!(ctx.text(n), "make" | "new")),
         _ => true,
     }
 }

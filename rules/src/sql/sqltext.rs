@@ -98,6 +98,9 @@ pub struct Condition {
     pub keys: Vec<String>,
     /// Extra predicates that can fail on an existing row.
     pub guards: Vec<String>,
+    /// A predicate picks a set of rows (`IN`, `= ANY($1)`, `LIKE`): a batch write,
+    /// where fewer rows than asked for is normal.
+    pub batch: bool,
 }
 
 impl Condition {
@@ -105,11 +108,18 @@ impl Condition {
     pub fn and(&mut self, other: Condition) {
         self.keys.extend(other.keys);
         self.guards.extend(other.guards);
+        self.batch |= other.batch;
     }
 
-    /// The targeting this condition amounts to, if it targets rows at all.
+    /// The targeting this condition amounts to, if it targets rows at all. A write
+    /// keyed only by scope columns (`WHERE user_id = ?`, `WHERE collection_id = ? AND
+    /// owner_id = ?`: all rows of a parent) is a scoped bulk write unless a guard makes
+    /// it conditional.
     pub fn targeting(&self) -> Option<Targeting> {
-        if self.keys.is_empty() {
+        if self.keys.is_empty() || self.batch {
+            return None;
+        }
+        if self.guards.is_empty() && self.keys.iter().all(|k| is_scope_column(k)) {
             return None;
         }
         Some(if self.guards.is_empty() {
@@ -612,7 +622,9 @@ enum Pred {
     ParamEq(String),
     /// Can fail on an existing row: a comparison, a literal or state test, `EXISTS`.
     Guard(String),
-    /// Says nothing about targeting: joins, patterns, function tests.
+    /// Picks a set of rows: `IN (...)`, `= ANY($1)`, `<> ALL($1)`, `LIKE`.
+    Batch,
+    /// Says nothing about targeting: joins, function tests.
     Neutral,
 }
 
@@ -650,6 +662,7 @@ fn condition(clause: &[Tok]) -> Option<Condition> {
                 Pred::ParamEq(col) if is_state_column(&col) => cond.guards.push(render(c)),
                 Pred::ParamEq(col) => cond.keys.push(col),
                 Pred::Guard(g) => cond.guards.push(g),
+                Pred::Batch => cond.batch = true,
                 Pred::Neutral => {}
             }
             continue;
@@ -720,6 +733,12 @@ fn predicate(toks: &[Tok]) -> Pred {
             _ if depth != 0 => {}
             Kind::Op if COMPARISONS.contains(&t.text.as_str()) => {
                 let (l, r) = (&toks[..j], &toks[j + 1..]);
+                if [l, r]
+                    .iter()
+                    .any(|side| side.first().is_some_and(is_set_function))
+                {
+                    return Pred::Batch;
+                }
                 if matches!(t.text.as_str(), "=" | "==") {
                     return equality(l, r, text);
                 }
@@ -735,7 +754,7 @@ fn predicate(toks: &[Tok]) -> Pred {
                 };
                 return match column_of(left) {
                     Some(c) if is_state_column(&c) => Pred::Guard(text),
-                    _ => Pred::Neutral,
+                    _ => Pred::Batch,
                 };
             }
             Kind::Word
@@ -745,7 +764,7 @@ fn predicate(toks: &[Tok]) -> Pred {
                 .iter()
                 .any(|k| t.is_word(k)) =>
             {
-                return Pred::Neutral;
+                return Pred::Batch;
             }
             _ => {}
         }
@@ -812,11 +831,16 @@ fn column_of(toks: &[Tok]) -> Option<String> {
 }
 
 /// A bind parameter, possibly cast or wrapped in a function (`$1::uuid`,
-/// `UUID_TO_BIN(?)`, `CAST(@id AS INT)`, `lower(:email)`).
+/// `UUID_TO_BIN(?)`, `CAST(@id AS INT)`, `lower(:email)`), or a scalar subquery keyed
+/// by one (`(SELECT id FROM users WHERE email = ?)`).
 fn is_param_expr(toks: &[Tok]) -> bool {
     let mut toks = strip_cast(toks);
     for _ in 0..4 {
         if let Some(inner) = strip_parens(toks) {
+            if inner.first().is_some_and(|t| t.is_word("SELECT")) {
+                return inner.iter().any(|t| t.kind == Kind::Param)
+                    && !inner.iter().any(|t| t.is_word("IN") || is_set_function(t));
+            }
             toks = strip_cast(inner);
             continue;
         }
@@ -907,6 +931,16 @@ pub fn is_state_column(name: &str) -> bool {
     w.len() >= 2
         && last == "at"
         && matches!(w[w.len() - 2].as_str(), "updated" | "modified" | "changed")
+}
+
+/// A column that scopes rows to a parent or a class (`user_id`, `owner`, `tenant`,
+/// `type`): id-like but not the row's own `id` / `uuid`, or a kind.
+pub fn is_scope_column(name: &str) -> bool {
+    let w = words(name);
+    let own_id = matches!(w.as_slice(), [one] if matches!(one.as_str(), "id" | "uuid" | "guid"));
+    (is_id_column(name) && !own_id)
+        || w.last()
+            .is_some_and(|l| matches!(l.as_str(), "type" | "kind" | "category"))
 }
 
 /// A column that names or scopes a row: `id`, `uuid`, `*_id`, `owner`, `user`.
@@ -1066,6 +1100,7 @@ mod tests {
             "id = ? AND (status = 'a' OR status = 'b')",
             "(id = ? AND version = ?)",
             "id = ? AND (version = ? AND owner_id = ?)",
+            "user_id = ? AND balance >= ?",
         ] {
             let q = format!("UPDATE items SET x = 1 WHERE {w}");
             assert!(guarded(&q), "{q}: {:?}", class(&q));
@@ -1080,7 +1115,6 @@ mod tests {
             "id = ? AND user_id = $2",
             "id = ? AND tenant = ?",
             "uuid = ? AND owner = ?",
-            "userId = ? AND orgID = ?",
             "email = ?",
             "sku = ? AND warehouse = ?",
             "t.id = ?",
@@ -1089,10 +1123,11 @@ mod tests {
             "[id] = @id",
             "LOWER(email) = LOWER(?)",
             "id = ? AND t.a = u.b",
-            "id = ? AND name LIKE ?",
-            "id = ? AND $2 = ANY(tags)",
-            "id = ? AND tag_id IN (?, ?)",
             "1 = 1 AND id = ?",
+            "user_id = ? AND handle = ?",
+            "user_id = ? AND id = ?",
+            "id = ? AND $2 = tags",
+            "id = (SELECT user_id FROM reports WHERE report_id = ?)",
         ] {
             let q = format!("DELETE FROM items WHERE {w}");
             assert!(single(&q), "{q}: {:?}", class(&q));
@@ -1120,6 +1155,18 @@ mod tests {
             "DELETE FROM t WHERE id = ANY($1)",
             "DELETE FROM t WHERE id = ANY(?::uuid[])",
             "DELETE FROM t WHERE $1 = ANY(tags)",
+            "DELETE FROM t WHERE id = ? AND name LIKE ?",
+            "DELETE FROM t WHERE id = ? AND $2 = ANY(tags)",
+            "DELETE FROM t WHERE post_id = ? AND tag_id IN (?, ?)",
+            "DELETE FROM t WHERE user_id = $1 AND entry_id = $2 AND url <> ALL($3)",
+            "UPDATE t SET read = true WHERE user_id = $2 AND id = ANY($3)",
+            "DELETE FROM credentials WHERE user_id = $1",
+            "DELETE FROM t WHERE owner = ?",
+            "DELETE FROM t WHERE bookmark_id = ? AND tag_id = ?",
+            "DELETE FROM items WHERE userId = ? AND orgID = ?",
+            "UPDATE posts SET collection_id = NULL WHERE collection_id = ? AND owner_id = ?",
+            "DELETE FROM memo_relation WHERE memo_id = ? AND type = ?",
+            "DELETE FROM t WHERE \"memo_id\" = ?",
             "UPDATE t SET a = 1 WHERE id = ALL(SELECT x FROM u WHERE y = ?)",
         ] {
             assert!(bulk(q), "{q}: {:?}", class(q));
@@ -1238,6 +1285,7 @@ mod tests {
             Some(Targeting::Guarded { .. })
         ));
         assert_eq!(c("name LIKE ?").and_then(|c| c.targeting()), None);
+        assert_eq!(c("user_id = ?").and_then(|c| c.targeting()), None);
         assert_eq!(c("a = ? OR b = ?"), None);
         assert_eq!(classify_condition(&[Piece::Hole]), None);
     }
@@ -1257,6 +1305,11 @@ mod tests {
         assert!(is_state_column("lockVersion"));
         assert!(!is_state_column("estate"));
         assert!(!is_state_column("created_at"));
+        assert!(is_scope_column("user_id"));
+        assert!(is_scope_column("owner"));
+        assert!(!is_scope_column("id"));
+        assert!(!is_scope_column("UUID"));
+        assert!(!is_scope_column("email"));
     }
 
     #[test]
