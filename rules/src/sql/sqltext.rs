@@ -101,6 +101,8 @@ pub struct Condition {
     /// A predicate picks a set of rows (`IN`, `= ANY($1)`, `LIKE`): a batch write,
     /// where fewer rows than asked for is normal.
     pub batch: bool,
+    /// The written table, when known: `<table>_id` is its own key, not a scope.
+    pub table: Option<String>,
 }
 
 impl Condition {
@@ -112,14 +114,17 @@ impl Condition {
     }
 
     /// The targeting this condition amounts to, if it targets rows at all. A write
-    /// keyed only by scope columns (`WHERE user_id = ?`, `WHERE collection_id = ? AND
-    /// owner_id = ?`: all rows of a parent) is a scoped bulk write unless a guard makes
-    /// it conditional.
+    /// keyed only by scope columns (`WHERE user_id = ?`, `WHERE photo_id = ? AND
+    /// file_video = 1`: rows of a parent, filtered) is a scoped bulk write.
     pub fn targeting(&self) -> Option<Targeting> {
         if self.keys.is_empty() || self.batch {
             return None;
         }
-        if self.guards.is_empty() && self.keys.iter().all(|k| is_scope_column(k)) {
+        if self
+            .keys
+            .iter()
+            .all(|k| is_scope_column(k) && !names_own_id(k, self.table.as_deref()))
+        {
             return None;
         }
         Some(if self.guards.is_empty() {
@@ -545,7 +550,11 @@ fn classify_tokens(toks: &[Tok]) -> Class {
     if clause.first().is_some_and(|t| t.is_word("CURRENT")) {
         return Class::Bulk(verb); // `WHERE CURRENT OF cursor`
     }
-    let Some(targeting) = condition(clause).and_then(|c| c.targeting()) else {
+    let table = table_name(&toks[body_start..end], verb);
+    let Some(targeting) = condition(clause).and_then(|mut c| {
+        c.table = table;
+        c.targeting()
+    }) else {
         return Class::Bulk(verb);
     };
     let mut where_clause = String::from("WHERE ");
@@ -555,6 +564,62 @@ fn classify_tokens(toks: &[Tok]) -> Class {
         targeting,
         where_clause,
     })
+}
+
+/// The table an `UPDATE t` / `DELETE FROM t` writes (unqualified, lower case).
+fn table_name(body: &[Tok], verb: Verb) -> Option<String> {
+    let mut it = body.iter().peekable();
+    if verb == Verb::Delete {
+        // `DELETE FROM t`, `DELETE LOW_PRIORITY FROM t`
+        it.by_ref().find(|t| t.is_word("FROM"))?;
+    }
+    while it.peek().is_some_and(|t| {
+        ["ONLY", "LOW_PRIORITY", "IGNORE", "QUICK"]
+            .iter()
+            .any(|k| t.is_word(k))
+    }) {
+        it.next();
+    }
+    loop {
+        let t = it.next()?;
+        if !matches!(t.kind, Kind::Word | Kind::Quoted) {
+            return None;
+        }
+        if !it.peek().is_some_and(|t| t.kind == Kind::Dot) {
+            return Some(t.text.to_lowercase());
+        }
+        it.next();
+    }
+}
+
+/// `categories` -> `category`, `addresses` -> `address`, `users` -> `user`.
+fn singular(s: &str) -> String {
+    if let Some(stem) = s.strip_suffix("ies") {
+        return format!("{stem}y");
+    }
+    for suffix in ["sses", "xes", "ches", "shes"] {
+        if s.ends_with(suffix) {
+            return s[..s.len() - 2].to_string();
+        }
+    }
+    s.strip_suffix('s').unwrap_or(s).to_string()
+}
+
+/// `connector_id` in table `connectors`: the row's own key, named after its table.
+fn names_own_id(column: &str, table: Option<&str>) -> bool {
+    let Some(table) = table else {
+        return false;
+    };
+    let w = words(column);
+    let Some((last, entity)) = w.split_last() else {
+        return false;
+    };
+    if !matches!(last.as_str(), "id" | "uid" | "uuid" | "guid") || entity.is_empty() {
+        return false;
+    }
+    let entity = entity.join("_");
+    let table = table.replace(['-', ' '], "_");
+    entity == table || singular(&entity) == singular(&table) || entity == singular(&table)
 }
 
 /// Skip `[RECURSIVE] name [(cols)] AS [NOT] [MATERIALIZED] (...) [, ...]` after `WITH`;
@@ -741,6 +806,14 @@ fn predicate(toks: &[Tok]) -> Pred {
                 }
                 if matches!(t.text.as_str(), "=" | "==") {
                     return equality(l, r, text);
+                }
+                // `uid <> ?`: every row but one.
+                if matches!(t.text.as_str(), "<>" | "!=")
+                    && [l, r]
+                        .iter()
+                        .any(|side| column_of(side).is_some_and(|c| is_id_column(&c)))
+                {
+                    return Pred::Batch;
                 }
                 return Pred::Guard(text);
             }
@@ -937,7 +1010,8 @@ pub fn is_state_column(name: &str) -> bool {
 /// `type`): id-like but not the row's own `id` / `uuid`, or a kind.
 pub fn is_scope_column(name: &str) -> bool {
     let w = words(name);
-    let own_id = matches!(w.as_slice(), [one] if matches!(one.as_str(), "id" | "uuid" | "guid"));
+    let own_id =
+        matches!(w.as_slice(), [one] if matches!(one.as_str(), "id" | "uid" | "uuid" | "guid"));
     (is_id_column(name) && !own_id)
         || w.last()
             .is_some_and(|l| matches!(l.as_str(), "type" | "kind" | "category"))
@@ -949,9 +1023,9 @@ pub fn is_id_column(name: &str) -> bool {
     match w.as_slice() {
         [one] => matches!(
             one.as_str(),
-            "id" | "uuid" | "guid" | "owner" | "user" | "tenant"
+            "id" | "uid" | "uuid" | "guid" | "owner" | "user" | "tenant"
         ),
-        [.., last] => matches!(last.as_str(), "id" | "uuid" | "guid"),
+        [.., last] => matches!(last.as_str(), "id" | "uid" | "uuid" | "guid"),
         [] => false,
     }
 }
@@ -1100,7 +1174,6 @@ mod tests {
             "id = ? AND (status = 'a' OR status = 'b')",
             "(id = ? AND version = ?)",
             "id = ? AND (version = ? AND owner_id = ?)",
-            "user_id = ? AND balance >= ?",
         ] {
             let q = format!("UPDATE items SET x = 1 WHERE {w}");
             assert!(guarded(&q), "{q}: {:?}", class(&q));
@@ -1128,6 +1201,8 @@ mod tests {
             "user_id = ? AND id = ?",
             "id = ? AND $2 = tags",
             "id = (SELECT user_id FROM reports WHERE report_id = ?)",
+            "items_id = ?",
+            "item_id = ?",
         ] {
             let q = format!("DELETE FROM items WHERE {w}");
             assert!(single(&q), "{q}: {:?}", class(&q));
@@ -1164,6 +1239,10 @@ mod tests {
             "DELETE FROM t WHERE owner = ?",
             "DELETE FROM t WHERE bookmark_id = ? AND tag_id = ?",
             "DELETE FROM items WHERE userId = ? AND orgID = ?",
+            "UPDATE files SET a = 1 WHERE photo_id = ? AND file_video = 1",
+            "UPDATE accounts SET balance = balance - ? WHERE user_id = ? AND balance >= ?",
+            "UPDATE files SET file_primary = 0 WHERE photo_uid = ? AND file_uid <> ?",
+            "UPDATE users SET auth_id = '' WHERE user_uid <> ? AND auth_id = ? AND provider = ?",
             "UPDATE posts SET collection_id = NULL WHERE collection_id = ? AND owner_id = ?",
             "DELETE FROM memo_relation WHERE memo_id = ? AND type = ?",
             "DELETE FROM t WHERE \"memo_id\" = ?",
@@ -1171,6 +1250,21 @@ mod tests {
         ] {
             assert!(bulk(q), "{q}: {:?}", class(q));
         }
+    }
+
+    #[test]
+    fn own_key_named_after_the_table() {
+        assert!(single("DELETE FROM connectors WHERE connector_id = $1"));
+        assert!(single("DELETE FROM public.\"users\" WHERE user_id = $1"));
+        assert!(single("UPDATE ONLY users SET a = 1 WHERE userId = ?"));
+        assert!(single(
+            "DELETE LOW_PRIORITY FROM `categories` WHERE category_id = ?"
+        ));
+        assert!(bulk("DELETE FROM sessions WHERE user_id = $1"));
+        assert!(bulk("DELETE FROM feed_icons WHERE feed_id = $1"));
+        assert!(guarded(
+            "UPDATE accounts SET balance = balance - ? WHERE account_id = ? AND balance >= ?"
+        ));
     }
 
     #[test]
