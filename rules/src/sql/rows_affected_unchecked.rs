@@ -39,10 +39,13 @@ declare_rule! {
     /// check it is left to that code. A same-package helper that calls `RowsAffected()`
     /// on its parameter counts as a check.
     ///
-    /// Single-key writes keyed only by a parent (`DELETE FROM sessions WHERE user_id =
-    /// ?`) are scoped bulk writes. Single-key findings are also left out of `_test.go`
-    /// files (a test reads its rows back), of migrations (`migrations/`), and of loops
-    /// that rewrite the rows they scan.
+    /// Writes keyed only by scope columns — a parent's id (`user_id`, `photo_id`; but
+    /// `user_id` in table `users` is the row's own key), an owner, a tenant, a type —
+    /// are scoped bulk writes (`DELETE FROM sessions WHERE user_id = ?`), and so are
+    /// batches (`id IN (...)`, `id = ANY($1)`, `url <> ALL($1)`, `LIKE`, `uid <> ?`).
+    /// Single-key findings are also left out of `_test.go` files (a test reads its rows
+    /// back), of migrations (`migrations/`), and of loops that rewrite the rows they
+    /// scan (`for rows.Next()`).
     ///
     /// ## Example
     /// ```go,want
