@@ -335,6 +335,8 @@ fn ident_value<'a>(ctx: &Ctx<'a>, id: Node<'a>, anc: &[Node<'a>]) -> Option<Iden
 fn reassigned<'a>(ctx: &Ctx<'a>, func: Node<'a>, base: &[Node<'a>], decl: Node<'a>) -> bool {
     let var = ctx.text(decl);
     let mut found = false;
+    // Scope lookups are not free: past this many writes of the name, assume the worst.
+    let mut budget = 256u32;
     syntax::walk_with_ancestors(func, base, |n, anc| {
         if n.kind_str() != "identifier" || n == decl || ctx.text(n) != var {
             return Walk::Continue;
@@ -356,7 +358,15 @@ fn reassigned<'a>(ctx: &Ctx<'a>, func: Node<'a>, base: &[Node<'a>], decl: Node<'
             "assignment_statement" => parent.field(F.left) == Some(n),
             _ => false,
         };
-        if written && ctx.resolve(n, anc).is_some_and(|d| d.name_node() == decl) {
+        if !written {
+            return Walk::Continue;
+        }
+        if budget == 0 {
+            found = true;
+            return Walk::Stop;
+        }
+        budget -= 1;
+        if ctx.resolve(n, anc).is_some_and(|d| d.name_node() == decl) {
             found = true;
             return Walk::Stop;
         }

@@ -455,6 +455,9 @@ fn local_fate<'a>(
     };
     let var = ctx.text(target);
     let mut verdict = Fate::Unchecked(target);
+    // Each use costs a scope lookup: past this many, give up (as if it escaped) rather
+    // than go quadratic on a generated function.
+    let mut budget = MAX_USES;
     syntax::walk_with_ancestors(func, &anc[..fi], |n, use_anc| {
         if n.kind_str() != "identifier" || n == target || ctx.text(n) != var {
             return Walk::Continue;
@@ -462,6 +465,11 @@ fn local_fate<'a>(
         if is_written(n, use_anc) {
             return Walk::Continue;
         }
+        if budget == 0 {
+            verdict = Fate::Escaped;
+            return Walk::Stop;
+        }
+        budget -= 1;
         match ctx.resolve(n, use_anc) {
             Some(d) if decls.contains(&d.name_node()) => {}
             _ => return Walk::Continue,
@@ -476,6 +484,9 @@ fn local_fate<'a>(
     });
     verdict
 }
+
+/// Uses of one result variable looked at before giving up.
+const MAX_USES: u32 = 64;
 
 /// `x` on the left of `=` / `:=`.
 fn is_written(id: Node<'_>, anc: &[Node<'_>]) -> bool {
@@ -960,6 +971,30 @@ mod tests {
                 .sum();
             assert_eq!(n > 0, want, "doc example (want = {want}):\n{body}");
         }
+    }
+
+    /// Many results in one function, one name reused, deep `+` chains: bounded work.
+    #[test]
+    fn large_functions_stay_bounded() {
+        let mut src =
+            String::from("package p\n\nimport \"database/sql\"\n\nfunc f(db *sql.DB) {\n");
+        for i in 0..500 {
+            src.push_str(&format!(
+                "\tres, _ := db.Exec(\"UPDATE t SET a = {i} WHERE id = ?\", {i})\n\t_ = res\n"
+            ));
+        }
+        src.push_str("\tq := \"DELETE FROM t\"");
+        for _ in 0..5000 {
+            src.push_str(" + \" \"");
+        }
+        src.push_str(" + \" WHERE id = ?\"\n\tdb.Exec(q, 1)\n}\n");
+        let file =
+            SourceFile::from_bytes(std::path::PathBuf::from("big.go"), src.into_bytes()).unwrap();
+        let engine = Engine::new(Settings::for_rule(super::RowsAffectedUnchecked::META.id));
+        let start = std::time::Instant::now();
+        let results = crate::lint_sources(&engine, &[&file], None, |_| true);
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        assert!(results.iter().all(|(_, l)| l.internal_errors.is_empty()));
     }
 
     const SRC: &str = r#"package store
