@@ -8,6 +8,8 @@ pub static RULES: &[&dyn Rule] = &[
     &crate::time::TickLeak,
     &crate::time::TickerLoopNoExit,
     &crate::time::TimeAfterInLoop,
+    // sql
+    &crate::sql::RowsAffectedUnchecked,
 ];
 
 /// Registry position of a rule id.
