@@ -87,6 +87,9 @@ declare_rule! {
         fix: None,
         version_gated: false,
         skip_test_files: false,
+        options: [
+            ("single-key", Bool, "Report single-key writes (`WHERE id = ?`) at info severity (default true)."),
+        ],
     }
 }
 
