@@ -108,15 +108,16 @@ impl Budget {
     }
 }
 
-/// Lint every package; results sorted by path.
-pub fn check(packages: Vec<PackageJob>, engine: &Engine) -> CheckOutcome {
-    check_with(packages, engine, None)
+/// Lint every package with `engines[job.config]`; results sorted by path.
+pub fn check(packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome {
+    check_with(packages, engines, None)
 }
 
-/// Lint every package, fixing it first when `fix` is set; results sorted by path.
+/// Lint every package with `engines[job.config]`, fixing it first when `fix` is set;
+/// results sorted by path.
 pub fn check_with(
     mut packages: Vec<PackageJob>,
-    engine: &Engine,
+    engines: &[Engine],
     fix: Option<&rules::FixSettings>,
 ) -> CheckOutcome {
     // Largest first, so a big package does not start last and run alone at the end.
@@ -130,7 +131,7 @@ pub fn check_with(
         .map(|job| {
             // No rayon calls below: a worker waiting here must not hold a budget.
             budget.acquire(job.lint_bytes);
-            let out = check_package(&job, engine, fix);
+            let out = check_package(&job, &engines[job.config], fix);
             budget.release(job.lint_bytes);
             out
         })

@@ -17,15 +17,17 @@ pub mod syntax;
 #[cfg(test)]
 pub mod testing;
 
+pub mod sql;
 pub mod time;
 
 use crate::syntax::NodeExt;
 use std::sync::Arc;
 
 pub use engine::{
-    Applicability, Diagnostic, Edit, Engine, Family, FileLint, Fix, FixAvailability, FixRecord,
-    FixSettings, FixedFile, Related, Rule, RuleMeta, RuleSet, Selector, Settings, Severity,
-    apply_fixes, fix_package,
+    Applicability, Config, ConfigError, Diagnostic, Edit, Engine, Family, FileLint, Fix,
+    FixAvailability, FixRecord, FixSettings, FixedFile, OptionKind, OptionValue, Related, Rule,
+    RuleMeta, RuleOption, RuleSet, Selector, Settings, Severity, apply_fixes, find_config,
+    fix_package,
 };
 pub use gomod::{GoMod, GoVersion};
 pub use index::PackageIndex;

@@ -578,6 +578,7 @@ mod tests {
         fix: FixAvailability::Always,
         version_gated: false,
         skip_test_files: false,
+        options: &[],
     };
     impl Rule for Restless {
         fn meta(&self) -> &'static RuleMeta {
