@@ -22,11 +22,9 @@ trap 'rm -rf "$work"' EXIT
 export PRE_COMMIT_HOME="$repo/target/pre-commit-home"
 export CARGO_TARGET_DIR="$repo/target/pre-commit-build"
 # The hook's `cargo install` builds the release profile; the test only needs a working
-# binary, so CI compiles it unoptimised (minutes saved on a 2-core runner).
-if [ -n "${CI:-}" ]; then
-    export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=false \
-        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-fi
+# binary, so it is compiled unoptimised (minutes saved on a 2-core runner).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 export GIT_AUTHOR_NAME=ci GIT_AUTHOR_EMAIL=ci@example.invalid
 export GIT_COMMITTER_NAME=ci GIT_COMMITTER_EMAIL=ci@example.invalid
 
