@@ -110,10 +110,26 @@ pub struct FieldStore {
     /// The struct type of a composite literal (`session`), when that is the shape.
     pub owner: Option<String>,
     pub field: String,
+    /// The value holding the field (`s` in `s.conn = c`), for its type.
+    pub holder: Option<Target>,
+    pub value: StoreValue,
     pub pos: Pos,
 }
 
-/// `x.Field = ...` for the `net/http` timeout fields ([`HTTP_FIELDS`]).
+/// What a connection field is given.
+#[derive(Clone, Debug)]
+pub enum StoreValue {
+    /// `s.conn, err = net.Dial(...)`.
+    Origin,
+    /// A local connection or a connection parameter (`&session{conn: c}`).
+    Conn(Target),
+    /// The result of a same-package call whose name suggests a connection
+    /// (`s.conn, err = s.dial()`): a connection if the callee returns one.
+    Call { name: String, method: bool },
+}
+
+/// `x.Field = ...` for the `net/http` timeout fields ([`HTTP_FIELDS`]); `field` is
+/// `*` for `*x = ...`, which replaces every field.
 #[derive(Clone, Debug)]
 pub struct FieldSet {
     pub target: Target,
@@ -690,9 +706,21 @@ fn on_bind<'a>(
     let lefts = syntax::expr_list(left);
     let rights = syntax::expr_list(right);
     if !define {
-        // `srv.ReadHeaderTimeout = ...`
+        // `srv.ReadHeaderTimeout = ...`, and `*srv = other` (every field replaced).
         for l in &lefts {
             let l = syntax::unparen(*l);
+            if l.kind_str() == "unary_expression"
+                && l.child(0).is_some_and(|c| c.kind_str() == "*")
+                && let Some(op) = l.field(F.operand)
+                && let Some(t) = target_with(w, op, anc, stmt, decl, true)
+            {
+                w.net.facts.field_sets.push(FieldSet {
+                    target: t,
+                    field: "*".to_string(),
+                    at: l.start_byte(),
+                });
+                continue;
+            }
             if let Some(field) = syntax::selector_field(l, w.src)
                 && HTTP_FIELDS.contains(&field)
                 && let Some(op) = l.field(F.operand)
@@ -760,19 +788,24 @@ fn on_bind<'a>(
                 let Some(field) = syntax::selector_field(l, w.src) else {
                     continue;
                 };
-                let conn = match bound(w, r, results, anc, stmt, decl) {
-                    Some(Bound::Origin { .. }) => true,
+                let value = match bound(w, r, results, anc, stmt, decl) {
+                    Some(Bound::Origin { .. }) => Some(StoreValue::Origin),
                     Some(Bound::Alias {
                         base,
                         reader: false,
-                    }) => is_conn_value(w, &base),
-                    _ => false,
+                    }) if is_conn_value(w, &base) => Some(StoreValue::Conn(base)),
+                    _ => conn_call(w, r, anc, stmt),
                 };
-                if conn {
+                if let Some(value) = value {
                     let p = pos(w, stmt.start_byte()..stmt.end_byte());
+                    let holder = l
+                        .field(F.operand)
+                        .and_then(|op| target(w, op, anc, stmt, decl));
                     w.net.facts.field_stores.push(FieldStore {
                         owner: None,
                         field: field.to_string(),
+                        holder,
+                        value,
                         pos: p,
                     });
                 }
@@ -780,6 +813,42 @@ fn on_bind<'a>(
             _ => {}
         }
     }
+}
+
+/// `dial(...)` / `s.dialConn(...)`: a same-package call whose name says it makes a
+/// connection (a cheap filter; the callee's result type decides later).
+fn conn_call<'a>(
+    w: &FileWalk<'a>,
+    value: Node<'a>,
+    anc: &[Node<'a>],
+    stmt: Node<'a>,
+) -> Option<StoreValue> {
+    let value = syntax::unparen(value);
+    if value.kind_str() != "call_expression" {
+        return None;
+    }
+    let (op, name) = syntax::callee(value)?;
+    let name = text(name, w.src);
+    let lower = name.to_ascii_lowercase();
+    if !(lower.contains("dial") || lower.contains("conn") || lower.contains("accept")) {
+        return None;
+    }
+    match op {
+        Some(op) => {
+            if import_path(w, op, anc, stmt).is_some() {
+                return None;
+            }
+        }
+        None => {
+            if syntax::is_builtin_func(name) || w.declared.contains(name) {
+                return None;
+            }
+        }
+    }
+    Some(StoreValue::Call {
+        name: name.to_string(),
+        method: op.is_some(),
+    })
 }
 
 /// Whether a recorded base is a connection as far as this function can tell: a
@@ -894,6 +963,8 @@ fn on_keyed<'a>(w: &mut FileWalk<'a>, el: Node<'a>, anc: &[Node<'a>], decl: Node
     w.net.facts.field_stores.push(FieldStore {
         owner,
         field: text(key, w.src).trim().to_string(),
+        holder: None,
+        value: StoreValue::Conn(t),
         pos: p,
     });
 }
@@ -1019,6 +1090,8 @@ pub enum ConnOrigin {
 pub struct ConnInfo {
     pub canon: Canon,
     pub origin: ConnOrigin,
+    /// For a field or the receiver: the same-package type that holds the connection.
+    pub owner: Option<String>,
 }
 
 /// Derived, package-wide facts of the net family.
@@ -1030,12 +1103,16 @@ pub struct NetIndex {
     /// Per function: the canonical keys that get a deadline in it (directly or through
     /// a same-package call), with the byte offset where.
     pub deadlines: Vec<Vec<(Target, usize)>>,
-    /// Per function, bit n: some same-package call passes a connection as argument n.
+    /// Per function, bit n: some same-package call (resolved by type) passes as
+    /// argument n a connection the caller obtained, or one handed to it in turn.
     pub passed_conn: Vec<u64>,
-    /// Per function, bit n: some same-package caller sets a deadline on the
-    /// connection it passes as argument n before the call (or passes on a parameter
-    /// its own callers covered).
-    pub covered: Vec<u64>,
+    /// [`NetIndex::passed_conn`] counting only callers outside `_test.go` files: what
+    /// a test harness hands a function says nothing about production code.
+    pub passed_conn_prod: Vec<u64>,
+    /// Per function: receiver- and parameter-rooted paths (canonical keys) that some
+    /// same-package caller sets a deadline on before the call (or that are covered on
+    /// entry of a caller that passes them on).
+    pub entry: Vec<Vec<Target>>,
 }
 
 const MAX_PATHS: usize = 32;
@@ -1095,6 +1172,32 @@ impl PackageIndex {
             ty = self.field_type(&ty.name, f)?.clone();
         }
         Some(ty)
+    }
+
+    /// The declared type of an access path's root in function `func`.
+    fn root_type(&self, func: usize, root: &Root) -> Option<TypeRef> {
+        let f = self.funcs.get(func)?;
+        match root {
+            Root::Param(i) => Some(f.params.get(*i)?.ty.clone()),
+            Root::Recv => {
+                let r = f.recv.as_ref()?;
+                Some(TypeRef {
+                    text: r.type_name.clone(),
+                    pointer: r.pointer,
+                    pkg: None,
+                    name: r.type_name.clone(),
+                    kind: TypeKind::Named,
+                })
+            }
+            Root::PkgVar(name) => self.vars.get(name)?.ty.clone(),
+            Root::Local(_, decl) => {
+                let net = self.facts.get(func)?.net.as_deref()?;
+                match &net.local(*decl)?.source {
+                    LocalSource::Typed { ty, .. } => Some(ty.clone()),
+                    _ => None,
+                }
+            }
+        }
     }
 
     /// Whether a same-package struct type embeds a connection (so its promoted
@@ -1173,6 +1276,7 @@ impl PackageIndex {
                         return Some(ConnInfo {
                             canon,
                             origin: ConnOrigin::Local(local.clone()),
+                            owner: None,
                         });
                     }
                     LocalSource::Typed { ty, .. } => {
@@ -1213,17 +1317,97 @@ impl PackageIndex {
             }
             Root::PkgVar(name) => (self.vars.get(name)?.ty.clone()?, ConnOrigin::PkgVar),
         };
+        let owner = match origin {
+            ConnOrigin::Receiver => Some(start.name.clone()),
+            ConnOrigin::Field => self
+                .path_type(start.clone(), &p.fields[..p.fields.len() - 1])
+                .filter(TypeRef::is_local_named)
+                .map(|t| t.name),
+            _ => None,
+        };
         let ty = self.path_type(start, &p.fields)?;
-        if is_conn_type(&ty) {
-            return Some(ConnInfo { canon, origin });
-        }
-        if ty.is_local_named()
-            && self.embeds_conn(&ty.name)
-            && !self.carries_deadline(&ty.name, paths)
-        {
-            return Some(ConnInfo { canon, origin });
-        }
-        None
+        let conn = is_conn_type(&ty)
+            || (ty.is_local_named()
+                && self.embeds_conn(&ty.name)
+                && !self.carries_deadline(&ty.name, paths));
+        conn.then_some(ConnInfo {
+            canon,
+            origin,
+            owner,
+        })
+    }
+
+    /// Whether function `func` is declared in a `_test.go` file.
+    pub fn in_test_file(&self, func: usize) -> bool {
+        self.funcs
+            .get(func)
+            .and_then(|f| self.files.get(f.file))
+            .is_some_and(|f| f.is_test)
+    }
+
+    /// Whether the package itself obtains a connection that it stores in field
+    /// `field` (of type `owner` when known): from `net.Dial` / `Accept`, a local or
+    /// parameter connection it was handed by a same-package caller, or a
+    /// same-package function returning one. A field only ever filled from outside
+    /// (a parameter of an exported constructor) holds the caller's connection, whose
+    /// deadlines the caller owns.
+    pub fn field_obtained_here(&self, field: &str, owner: Option<&str>, with_tests: bool) -> bool {
+        let returns_conn = |g: usize| {
+            self.funcs[g]
+                .results
+                .first()
+                .is_some_and(|t| is_conn_type(t) || (t.is_local_named() && self.embeds_conn(&t.name)))
+        };
+        self.facts.iter().enumerate().any(|(g, f)| {
+            let Some(net) = f.net.as_deref() else {
+                return false;
+            };
+            if !with_tests && self.in_test_file(g) {
+                return false;
+            }
+            net.field_stores.iter().any(|s| {
+                if s.field != field {
+                    return false;
+                }
+                let store_owner = s.owner.clone().or_else(|| {
+                    let h = s.holder.as_ref()?;
+                    let ty = self.path_type(self.root_type(g, &h.root)?, &h.fields)?;
+                    ty.is_local_named().then_some(ty.name)
+                });
+                if let (Some(a), Some(b)) = (store_owner.as_deref(), owner)
+                    && a != b
+                {
+                    return false;
+                }
+                match &s.value {
+                    StoreValue::Origin => true,
+                    StoreValue::Conn(t) => match self.net_conn(g, t).map(|i| i.origin) {
+                        Some(ConnOrigin::Param(i)) => {
+                            self.net().param_passed_conn(g, i, with_tests)
+                        }
+                        Some(_) => true,
+                        None => false,
+                    },
+                    StoreValue::Call { name, method } => {
+                        if *method {
+                            self.methods_named(name).any(returns_conn)
+                        } else {
+                            self.func_named(name).is_some_and(returns_conn)
+                        }
+                    }
+                }
+            })
+        })
+    }
+
+    /// Whether a same-package type hands deadline control to its users: it declares
+    /// its own `SetReadDeadline` / `SetDeadline`, or it is exported and embeds a
+    /// connection (whose deadline methods it promotes). Reads inside its methods
+    /// leave the deadline to whoever holds the value.
+    pub fn delegates_deadlines(&self, ty: &str) -> bool {
+        self.func_by_key(&format!("{ty}.SetReadDeadline")).is_some()
+            || self.func_by_key(&format!("{ty}.SetDeadline")).is_some()
+            || (ty.chars().next().is_some_and(char::is_uppercase) && self.embeds_conn(ty))
     }
 
     /// The recorded value a callee's receiver- or parameter-rooted path maps to at a
@@ -1315,49 +1499,99 @@ impl NetIndex {
             }
         }
 
-        // 3. Parameters handed a connection, and whether the caller set a deadline first.
-        let mut passed_conn = vec![0u64; n];
-        let mut covered = vec![0u64; n];
-        // (caller, callee, arg index, caller's param it passes on)
-        let mut forwards: Vec<(usize, usize, usize, usize)> = Vec::new();
-        for (f, net) in nets.iter().enumerate() {
-            let Some(net) = net else { continue };
-            for call in &net.calls {
-                if call.callees.is_empty() {
+        // 3. Parameters handed a connection that some caller obtained (an origin, a
+        //    declared local or a field: not merely its own parameter, unless that one
+        //    is handed a connection in turn), through calls resolved by type.
+        let passed = |with_tests: bool| -> Vec<u64> {
+            let mut passed_conn = vec![0u64; n];
+            // (caller, callee, arg index, caller's param it passes on)
+            let mut forwards: Vec<(usize, usize, usize, usize)> = Vec::new();
+            for (f, net) in nets.iter().enumerate() {
+                let Some(net) = net else { continue };
+                if !with_tests && idx.in_test_file(f) {
                     continue;
                 }
-                for (j, arg) in call.args.iter().enumerate() {
-                    let Some(arg) = arg else { continue };
-                    if j >= 64 {
-                        break;
-                    }
-                    let Some(info) = idx.conn_info(f, arg, &paths) else {
-                        continue;
-                    };
-                    let set_before = deadlines[f]
-                        .iter()
-                        .any(|(k, at)| *k == info.canon.key && *at < call.at);
-                    for &g in &call.callees {
-                        passed_conn[g] |= 1 << j;
-                        if set_before {
-                            covered[g] |= 1 << j;
-                        }
-                        if let (Root::Param(p), true) =
-                            (&info.canon.key.root, info.canon.key.fields.is_empty())
-                            && *p < 64
-                        {
-                            forwards.push((f, g, j, *p));
+                for call in net.calls.iter().filter(|c| c.certain) {
+                    for (j, arg) in call.args.iter().enumerate().take(64) {
+                        let Some(arg) = arg else { continue };
+                        let Some(info) = idx.conn_info(f, arg, &paths) else {
+                            continue;
+                        };
+                        for &g in &call.callees {
+                            match info.origin {
+                                ConnOrigin::Param(p) if p < 64 => forwards.push((f, g, j, p)),
+                                ConnOrigin::Param(_) => {}
+                                _ => passed_conn[g] |= 1 << j,
+                            }
                         }
                     }
                 }
             }
-        }
+            for _round in 0..16 {
+                let mut changed = false;
+                for &(f, g, j, p) in &forwards {
+                    if passed_conn[f] & (1 << p) != 0 && passed_conn[g] & (1 << j) == 0 {
+                        passed_conn[g] |= 1 << j;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            passed_conn
+        };
+        let passed_conn = passed(true);
+        let passed_conn_prod = passed(false);
+
+        // 4. Receiver/parameter paths a caller sets a deadline on before the call
+        //    (or that are covered on entry of a caller that passes them on).
+        let mut entry: Vec<Vec<Target>> = vec![Vec::new(); n];
         for _round in 0..16 {
             let mut changed = false;
-            for &(f, g, j, p) in &forwards {
-                if covered[f] & (1 << p) != 0 && covered[g] & (1 << j) == 0 {
-                    covered[g] |= 1 << j;
-                    changed = true;
+            for (f, net) in nets.iter().enumerate() {
+                let Some(net) = net else { continue };
+                for call in &net.calls {
+                    if call.callees.is_empty() {
+                        continue;
+                    }
+                    // Where each callee-side root comes from in the caller.
+                    let mut roots: Vec<(Root, Target)> = Vec::new();
+                    if call.certain
+                        && let Callee::Method { recv: Some(r), .. } = &call.callee
+                    {
+                        roots.push((Root::Recv, idx.net_canon(f, r).key));
+                    }
+                    for (j, a) in call.args.iter().enumerate() {
+                        if let Some(a) = a {
+                            roots.push((Root::Param(j), idx.net_canon(f, a).key));
+                        }
+                    }
+                    let set: Vec<&Target> = deadlines[f]
+                        .iter()
+                        .filter(|(_, at)| *at < call.at)
+                        .map(|(k, _)| k)
+                        .chain(entry[f].iter())
+                        .collect();
+                    let mut found: Vec<Target> = Vec::new();
+                    for k in set {
+                        for (root, base) in &roots {
+                            if k.root == base.root && k.fields.starts_with(&base.fields) {
+                                found.push(Target {
+                                    root: root.clone(),
+                                    fields: k.fields[base.fields.len()..].to_vec(),
+                                });
+                            }
+                        }
+                    }
+                    for t in found {
+                        for &g in &call.callees {
+                            if entry[g].len() < MAX_PATHS && !entry[g].contains(&t) {
+                                entry[g].push(t.clone());
+                                changed = true;
+                            }
+                        }
+                    }
                 }
             }
             if !changed {
@@ -1368,7 +1602,8 @@ impl NetIndex {
             paths,
             deadlines,
             passed_conn,
-            covered,
+            passed_conn_prod,
+            entry,
         }
     }
 
@@ -1387,19 +1622,21 @@ impl NetIndex {
             .is_some_and(|ds| ds.iter().any(|(k, at)| k == key && range.contains(at)))
     }
 
-    pub fn param_passed_conn(&self, func: usize, param: usize) -> bool {
-        param < 64
-            && self
-                .passed_conn
-                .get(func)
-                .is_some_and(|b| b & (1 << param) != 0)
+    /// Whether some same-package caller passes a connection as argument `param` of
+    /// `func`. `with_tests`: count callers in `_test.go` files (for functions that are
+    /// themselves in test files).
+    pub fn param_passed_conn(&self, func: usize, param: usize, with_tests: bool) -> bool {
+        let bits = if with_tests {
+            &self.passed_conn
+        } else {
+            &self.passed_conn_prod
+        };
+        param < 64 && bits.get(func).is_some_and(|b| b & (1 << param) != 0)
     }
 
-    pub fn param_covered(&self, func: usize, param: usize) -> bool {
-        param < 64
-            && self
-                .covered
-                .get(func)
-                .is_some_and(|b| b & (1 << param) != 0)
+    /// Whether some same-package caller sets a deadline on `key` (rooted at the
+    /// receiver or a parameter of `func`) before calling `func`.
+    pub fn covered_on_entry(&self, func: usize, key: &Target) -> bool {
+        self.entry.get(func).is_some_and(|e| e.contains(key))
     }
 }

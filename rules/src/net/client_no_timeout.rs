@@ -17,9 +17,10 @@ declare_rule! {
     ///
     /// Not flagged: `Do(req)` — on `http.DefaultClient`, or on a local client literal
     /// without `Timeout` that is only used for such calls — when `req` was built in the
-    /// same function by `http.NewRequestWithContext` (or `req.WithContext`) with a
-    /// context other than `context.Background()` / `context.TODO()`: the caller's
-    /// context bounds the request.
+    /// same function by `http.NewRequestWithContext` (or `req.WithContext`, or given
+    /// `req.Cancel = ctx.Done()`) with a context other than `context.Background()` /
+    /// `context.TODO()`: the caller's context bounds the request. A literal whose
+    /// variable is overwritten wholesale (`*c = *configured`) is not reported either.
     ///
     /// ## Why is this bad?
     /// `http.DefaultClient` and a `Client` without `Timeout` wait forever. A server that
@@ -212,7 +213,7 @@ fn request_bounded<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>], depth: u
                     break;
                 }
             }
-            bounded
+            bounded || cancel_set(ctx, func, base, var, decl_id)
         }
         _ => false,
     }
@@ -274,6 +275,43 @@ fn assigned_values<'a>(
         Walk::Continue
     });
     out
+}
+
+/// `req.Cancel = ctx.Done()`: the request is cancelled with the caller's context
+/// (the older spelling of `WithContext`).
+fn cancel_set<'a>(
+    ctx: &Ctx<'a>,
+    func: Node<'a>,
+    base: &[Node<'a>],
+    var: &str,
+    decl: Node<'a>,
+) -> bool {
+    let mut found = false;
+    syntax::walk_with_ancestors(func, base, |n, anc| {
+        if n.kind_str() != "assignment_statement" {
+            return Walk::Continue;
+        }
+        for l in n.field(F.left).map(syntax::expr_list).unwrap_or_default() {
+            let l = syntax::unparen(l);
+            if syntax::selector_field(l, ctx.src()) != Some("Cancel") {
+                continue;
+            }
+            let Some(op) = l.field(F.operand).map(syntax::unparen) else {
+                continue;
+            };
+            if op.kind_str() != "identifier" || ctx.text(op) != var {
+                continue;
+            }
+            let mut chain = anc.to_vec();
+            chain.push(n);
+            if ctx.resolve(op, &chain).is_some_and(|d| d.name_node() == decl) {
+                found = true;
+                return Walk::Stop;
+            }
+        }
+        Walk::Continue
+    });
+    found
 }
 
 /// Whether a context expression is something other than `context.Background()` /

@@ -102,8 +102,9 @@ impl Rule for ConnReadNoDeadline {
             if net.reads.is_empty() {
                 continue;
             }
-            // `Read` / `ReadFrom` methods forward to what they wrap: wrappers, not readers.
-            if f.recv.is_some() && matches!(f.name.as_str(), "Read" | "ReadFrom") {
+            // `Read` / `ReadFrom` / `WriteTo` methods forward to what they wrap:
+            // wrappers (io.Reader, io.ReaderFrom, io.WriterTo), not readers.
+            if f.recv.is_some() && matches!(f.name.as_str(), "Read" | "ReadFrom" | "WriteTo") {
                 continue;
             }
             let idx = pkg.net();
@@ -127,11 +128,25 @@ impl Rule for ConnReadNoDeadline {
                     continue;
                 }
                 seen.push(info.canon.key.clone());
-                if idx.has_deadline(fi, &info.canon.key) {
+                if idx.has_deadline(fi, &info.canon.key)
+                    || idx.covered_on_entry(fi, &info.canon.key)
+                {
                     continue;
                 }
+                let in_test = pkg.in_test_file(fi);
                 if let ConnOrigin::Param(i) = info.origin
-                    && (!idx.param_passed_conn(fi, i) || idx.param_covered(fi, i))
+                    && !idx.param_passed_conn(fi, i, in_test)
+                {
+                    continue;
+                }
+                if let Some(owner) = &info.owner
+                    && pkg.delegates_deadlines(owner)
+                {
+                    continue;
+                }
+                if let (ConnOrigin::Field, Some(field)) =
+                    (&info.origin, info.canon.path.fields.last())
+                    && !pkg.field_obtained_here(field, info.owner.as_deref(), in_test)
                 {
                     continue;
                 }

@@ -20,7 +20,8 @@ declare_rule! {
     /// Not flagged: a *bounded* read — a loop that leaves (`break`, `return`) on data
     /// the read produced (a delimiter, a length or count reached, a terminator message),
     /// a counted `for i := 0; i < n; i++` or a `range` loop: one finite answer read
-    /// within an overall budget. Exits on errors (the read's own, a handler's or a
+    /// within an overall budget; and a loop that ends when the read times out
+    /// (`ne.Timeout()`, `os.ErrDeadlineExceeded`): it uses the deadline on purpose. Exits on errors (the read's own, a handler's or a
     /// write's) do not make a loop bounded. Also not flagged: a deadline refreshed in
     /// the loop (directly or by a same-package helper), in a callback (a pong handler),
     /// or reset after the loop (a handshake phase with an overall budget).
@@ -478,10 +479,28 @@ fn leaves_on_data(
         if guards.is_empty()
             || guards
                 .iter()
-                .any(|g| refers_to_data(ctx, *g, data, readers))
+                .any(|g| refers_to_data(ctx, *g, data, readers) || tests_timeout(ctx, *g))
         {
             found = true;
             return Walk::Stop;
+        }
+        Walk::Continue
+    });
+    found
+}
+
+/// Whether a condition tests for the deadline expiring (`ne.Timeout()`,
+/// `os.ErrDeadlineExceeded`, `err == ErrTimeout`): a loop that ends when the deadline
+/// passes uses it as its overall budget on purpose.
+fn tests_timeout(ctx: &Ctx<'_>, cond: Node<'_>) -> bool {
+    let mut found = false;
+    syntax::walk(cond, |n| {
+        if matches!(n.kind_str(), "identifier" | "field_identifier") {
+            let t = ctx.text(n);
+            if t.contains("Timeout") || t.contains("timeout") || t.contains("DeadlineExceeded") {
+                found = true;
+                return Walk::Stop;
+            }
         }
         Walk::Continue
     });

@@ -208,7 +208,11 @@ pub(crate) fn set_later<'a>(
             .is_some_and(|n| {
                 n.field_sets
                     .iter()
-                    .any(|s| s.at >= after && fields.contains(&s.field.as_str()) && &s.target == t)
+                    .any(|s| {
+                        s.at >= after
+                            && (s.field == "*" || fields.contains(&s.field.as_str()))
+                            && &s.target == t
+                    })
             })
     };
     match crate::sema::value_use(lit, anc) {
@@ -308,4 +312,42 @@ pub(crate) fn render_target(ctx: &Ctx<'_>, func: usize, t: &Target) -> String {
         out.push_str(field);
     }
     out
+}
+
+/// Whether the value of a composite literal, bound to a local variable, has
+/// `method` called on it in the same function (`defer t.CloseIdleConnections()`).
+pub(crate) fn local_gets_call<'a>(
+    ctx: &Ctx<'a>,
+    lit: Node<'a>,
+    anc: &[Node<'a>],
+    method: &str,
+) -> bool {
+    let ValueUse::Assigned { stmt, target } = crate::sema::value_use(lit, anc) else {
+        return false;
+    };
+    let Some(target) = target.filter(|t| t.kind_str() == "identifier") else {
+        return false;
+    };
+    if !matches!(stmt.kind_str(), "short_var_declaration" | "var_spec") {
+        return false;
+    }
+    let Some((fi, func)) = crate::flow::outermost_func(anc) else {
+        return false;
+    };
+    let var = ctx.text(target);
+    let mut found = false;
+    syntax::walk_with_ancestors(func, &anc[..fi], |n, a| {
+        if n.kind_str() != "identifier" || n == target || ctx.text(n) != var {
+            return syntax::Walk::Continue;
+        }
+        if let ValueUse::Selector { name, called: true } = crate::sema::value_use(n, a)
+            && ctx.text(name) == method
+            && ctx.resolve(n, a).map(|d| d.name_node()) == Some(target)
+        {
+            found = true;
+            return syntax::Walk::Stop;
+        }
+        syntax::Walk::Continue
+    });
+    found
 }

@@ -3,7 +3,7 @@ use tree_sitter::Node;
 use crate::declare_rule;
 use crate::engine::{Ctx, Rule, RuleMeta};
 
-use super::{http_literal, set_later, time_q};
+use super::{http_literal, local_gets_call, set_later, time_q};
 
 declare_rule! {
     /// ## What it does
@@ -12,7 +12,8 @@ declare_rule! {
     /// later in the function (or, for a package variable, anywhere in the package), or
     /// the literal is handed to a same-package function that sets it.
     ///
-    /// Not flagged: a literal that sets `DisableKeepAlives: true` (no idle pool),
+    /// Not flagged: a literal that sets `DisableKeepAlives: true` (no idle pool), a
+    /// one-off transport whose function calls its `CloseIdleConnections()`,
     /// `http.DefaultTransport.(*http.Transport).Clone()` (keeps the default 90 s), and
     /// `_test.go` files.
     ///
@@ -66,6 +67,10 @@ impl Rule for TransportNoIdleTimeout {
             return;
         }
         if set_later(ctx, lit, anc, &["IdleConnTimeout", "DisableKeepAlives"]) {
+            return;
+        }
+        // A one-off transport emptied by the function itself.
+        if local_gets_call(ctx, lit, anc, "CloseIdleConnections") {
             return;
         }
         let t = time_q(ctx);
