@@ -101,6 +101,8 @@ pub struct UseStats {
     pub plain: u32,
     /// Referred to as a value (`f`, `s.run` passed or stored), not called.
     pub value: u32,
+    /// Of the `go` starts, those made from an `init` function (once per process).
+    pub go_from_init: u32,
 }
 
 impl UseStats {
@@ -109,9 +111,17 @@ impl UseStats {
         self.go > 0 && self.deferred == 0 && self.plain == 0 && self.value == 0
     }
 
-    fn bump(&mut self, kind: CallKind) {
+    /// Only ever started with `go`, and only from `init` functions.
+    pub fn only_go_from_init(&self) -> bool {
+        self.only_go() && self.go_from_init == self.go
+    }
+
+    fn bump(&mut self, kind: CallKind, in_init: bool) {
         match kind {
-            CallKind::Go => self.go += 1,
+            CallKind::Go => {
+                self.go += 1;
+                self.go_from_init += u32::from(in_init);
+            }
             CallKind::Defer => self.deferred += 1,
             CallKind::Plain => self.plain += 1,
         }
@@ -122,6 +132,7 @@ impl UseStats {
         self.deferred += o.deferred;
         self.plain += o.plain;
         self.value += o.value;
+        self.go_from_init += o.go_from_init;
     }
 }
 
@@ -148,6 +159,8 @@ pub(super) struct FileWalk<'a> {
     pub(super) declared: HashSet<&'a str>,
     pub(super) params: Vec<&'a str>,
     pub(super) recv: Option<&'a str>,
+    /// The current function is a package `init` function.
+    in_init: bool,
     /// Per-function state of the net family's part of this walk.
     pub(super) net: NetWalk<'a>,
 }
@@ -163,6 +176,7 @@ pub fn extract(root: Node<'_>, src: &str, imports: &Imports, lines: &LineIndex) 
         declared: HashSet::new(),
         params: Vec::new(),
         recv: None,
+        in_init: false,
         net: NetWalk::default(),
     };
     let mut c = root.walk();
@@ -187,6 +201,9 @@ impl<'a> FileWalk<'a> {
     /// Package-level initialisers: only record names used as values.
     fn walk_refs(&mut self, node: Node<'a>) {
         syntax::walk_with_ancestors(node, &[], |n, anc| {
+            if anc.len() > syntax::MAX_NESTING {
+                return Walk::Skip;
+            }
             self.record_value_ref(n, anc);
             Walk::Continue
         });
@@ -204,6 +221,8 @@ impl<'a> FileWalk<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        self.in_init = decl.kind_str() == "function_declaration"
+            && decl.field(F.name).is_some_and(|n| text(n, src) == "init");
         self.recv = decl
             .field(F.receiver)
             .and_then(|r| sema::param_names(r, src).into_iter().next())
@@ -215,6 +234,9 @@ impl<'a> FileWalk<'a> {
         netfacts::begin(self, decl);
         let base = [root, decl];
         syntax::walk_with_ancestors(body, &base, |n, anc| {
+            if anc.len() > syntax::MAX_NESTING {
+                return Walk::Skip;
+            }
             netfacts::visit(self, n, anc, decl);
             match n.kind_str() {
                 "call_expression" => self.on_call(n, anc, decl),
@@ -329,25 +351,25 @@ impl<'a> FileWalk<'a> {
         };
         let name = text(name_node, self.src);
         let kind = Self::call_kind(anc);
-        let mut chain: Vec<Node> = Vec::with_capacity(anc.len() + 1);
-        chain.extend_from_slice(anc);
-        chain.push(call);
+        // Names inside the call resolve against the call's ancestors (no copy: this runs
+        // for every call, and copying the chain would be quadratic in nesting depth).
+        let chain = anc;
         let callee = match operand {
             None => {
                 if syntax::is_builtin_func(name)
                     || (self.declared.contains(name)
-                        && sema::resolve_local(name, name_node, &chain, self.src).is_some())
+                        && sema::resolve_local(name, name_node, chain, self.src).is_some())
                 {
                     return; // a builtin, or a local function value
                 }
                 Callee::Func(name.to_string())
             }
             Some(op) => {
-                if self.is_import(op, &chain) {
+                if self.is_import(op, chain) {
                     return; // a function of another package
                 }
                 let indexed = MethodFact::of_method(name).is_some();
-                let recv = self.target_of(op, &chain, decl, indexed);
+                let recv = self.target_of(op, chain, decl, indexed);
                 if indexed && let Some(t) = &recv {
                     self.cur.method_calls.push(MethodCall {
                         target: t.clone(),
@@ -365,7 +387,7 @@ impl<'a> FileWalk<'a> {
             .uses
             .entry(name.to_string())
             .or_default()
-            .bump(kind);
+            .bump(kind, self.in_init);
         let args: Vec<Option<Target>> = syntax::call_args(call)
             .into_iter()
             .map(|a| {
@@ -374,7 +396,7 @@ impl<'a> FileWalk<'a> {
                 } else {
                     a
                 };
-                self.target_of(a, &chain, decl, false)
+                self.target_of(a, chain, decl, false)
             })
             .collect();
         // A call passing nothing we track cannot carry a fact.

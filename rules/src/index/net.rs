@@ -311,31 +311,19 @@ fn pos(w: &FileWalk<'_>, range: Range<usize>) -> Pos {
     }
 }
 
-fn chain_with<'a>(anc: &[Node<'a>], node: Node<'a>) -> Vec<Node<'a>> {
-    let mut chain = Vec::with_capacity(anc.len() + 1);
-    chain.extend_from_slice(anc);
-    chain.push(node);
-    chain
-}
-
 /// The import path `op` names, when it is a package (not shadowed).
-fn import_path<'a>(
-    w: &FileWalk<'a>,
-    op: Node<'a>,
-    anc: &[Node<'a>],
-    at: Node<'a>,
-) -> Option<&'a str> {
+fn import_path<'a>(w: &FileWalk<'a>, op: Node<'a>, anc: &[Node<'a>]) -> Option<&'a str> {
     if op.kind_str() != "identifier" {
         return None;
     }
     let path = w.imports.path_of(text(op, w.src))?;
-    w.is_import(op, &chain_with(anc, at)).then_some(path)
+    w.is_import(op, anc).then_some(path)
 }
 
 /// `(path, name)` of a call of a package-level function of another package.
 fn pkg_call<'a>(w: &FileWalk<'a>, call: Node<'a>, anc: &[Node<'a>]) -> Option<(&'a str, &'a str)> {
     let (op, name) = syntax::callee(call)?;
-    let path = import_path(w, op?, anc, call)?;
+    let path = import_path(w, op?, anc)?;
     Some((path, text(name, w.src)))
 }
 
@@ -345,10 +333,9 @@ fn target<'a>(
     w: &FileWalk<'a>,
     expr: Node<'a>,
     anc: &[Node<'a>],
-    at: Node<'a>,
     decl: Node<'a>,
 ) -> Option<Target> {
-    target_with(w, expr, anc, at, decl, false)
+    target_with(w, expr, anc, decl, false)
 }
 
 /// [`target`], resolving any local when `all` (for rare shapes only).
@@ -356,7 +343,6 @@ fn target_with<'a>(
     w: &FileWalk<'a>,
     expr: Node<'a>,
     anc: &[Node<'a>],
-    at: Node<'a>,
     decl: Node<'a>,
     all: bool,
 ) -> Option<Target> {
@@ -397,7 +383,7 @@ fn target_with<'a>(
         }
     } else if all || w.net.names.contains(name) || w.recv == Some(name) || w.params.contains(&name)
     {
-        match sema::resolve_local(name, cur, &chain_with(anc, at), w.src) {
+        match sema::resolve_local(name, cur, anc, w.src) {
             Some(LocalDecl::Param { func, index, .. }) if func == decl => Root::Param(index),
             Some(LocalDecl::Receiver { func, .. }) if func == decl => Root::Recv,
             Some(d) => Root::Local(name.to_string(), d.name_node().start_byte()),
@@ -425,7 +411,6 @@ fn reader_base<'a>(
     w: &FileWalk<'a>,
     expr: Node<'a>,
     anc: &[Node<'a>],
-    at: Node<'a>,
     decl: Node<'a>,
 ) -> Option<(Target, bool)> {
     let mut cur = syntax::unparen(expr);
@@ -442,7 +427,7 @@ fn reader_base<'a>(
         }
         cur = syntax::unparen(*syntax::call_args(cur).first()?);
     }
-    target(w, cur, anc, at, decl).map(|t| (t, via))
+    target(w, cur, anc, decl).map(|t| (t, via))
 }
 
 fn on_call<'a>(w: &mut FileWalk<'a>, call: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
@@ -455,18 +440,18 @@ fn on_call<'a>(w: &mut FileWalk<'a>, call: Node<'a>, anc: &[Node<'a>], decl: Nod
         // `f(...)`: a same-package function, unless a builtin or a local func value.
         if syntax::is_builtin_func(name)
             || (w.declared.contains(name)
-                && sema::resolve_local(name, name_node, &chain_with(anc, call), w.src).is_some())
+                && sema::resolve_local(name, name_node, anc, w.src).is_some())
         {
             return;
         }
         record_call(w, call, None, name, anc, decl);
         return;
     };
-    if let Some(path) = import_path(w, op, anc, call) {
+    if let Some(path) = import_path(w, op, anc) {
         // A function of another package: only the reading ones matter.
         if let Some(&(_, _, k)) = READ_FUNCS.iter().find(|(p, n, _)| *p == path && *n == name)
             && let Some(arg) = syntax::call_args(call).get(k)
-            && let Some((t, via)) = reader_base(w, *arg, anc, call, decl)
+            && let Some((t, via)) = reader_base(w, *arg, anc, decl)
         {
             w.net.facts.reads.push(NetRead {
                 target: t,
@@ -478,7 +463,7 @@ fn on_call<'a>(w: &mut FileWalk<'a>, call: Node<'a>, anc: &[Node<'a>], decl: Nod
         return;
     }
     if matches!(name, "SetReadDeadline" | "SetDeadline") {
-        let t = target(w, op, anc, call, decl).or_else(|| opaque_local(w, op, anc, call));
+        let t = target(w, op, anc, decl).or_else(|| opaque_local(w, op, anc));
         if let Some(t) = t {
             w.net.facts.deadlines.push(NetDeadline {
                 target: t,
@@ -486,7 +471,7 @@ fn on_call<'a>(w: &mut FileWalk<'a>, call: Node<'a>, anc: &[Node<'a>], decl: Nod
             });
         }
     } else if is_reader_method(name)
-        && let Some((t, via)) = reader_base(w, op, anc, call, decl)
+        && let Some((t, via)) = reader_base(w, op, anc, decl)
     {
         w.net.facts.reads.push(NetRead {
             target: t,
@@ -500,12 +485,7 @@ fn on_call<'a>(w: &mut FileWalk<'a>, call: Node<'a>, anc: &[Node<'a>], decl: Nod
 
 /// A deadline set on a local we did not track: remember the local (as opaque) so
 /// later reads on it are matched with this deadline.
-fn opaque_local<'a>(
-    w: &mut FileWalk<'a>,
-    op: Node<'a>,
-    anc: &[Node<'a>],
-    call: Node<'a>,
-) -> Option<Target> {
+fn opaque_local<'a>(w: &mut FileWalk<'a>, op: Node<'a>, anc: &[Node<'a>]) -> Option<Target> {
     let op = syntax::unparen(op);
     if op.kind_str() != "identifier" {
         return None;
@@ -514,7 +494,7 @@ fn opaque_local<'a>(
     if !w.declared.contains(name) {
         return None;
     }
-    let d = sema::resolve_local(name, op, &chain_with(anc, call), w.src)?;
+    let d = sema::resolve_local(name, op, anc, w.src)?;
     let LocalDecl::Local { name: id, .. } = d else {
         return None;
     };
@@ -548,7 +528,7 @@ fn record_call<'a>(
     decl: Node<'a>,
 ) {
     let recv = op
-        .and_then(|o| target(w, o, anc, call, decl))
+        .and_then(|o| target(w, o, anc, decl))
         .filter(|t| !matches!(t.root, Root::PkgVar(_)));
     let args: Vec<Option<Target>> = syntax::call_args(call)
         .into_iter()
@@ -558,7 +538,7 @@ fn record_call<'a>(
             } else {
                 a
             };
-            target(w, a, anc, call, decl).filter(trackable)
+            target(w, a, anc, decl).filter(trackable)
         })
         .collect();
     if recv.is_none() && args.iter().all(Option::is_none) {
@@ -607,7 +587,7 @@ fn bound<'a>(
             let name = text(name, w.src);
             let op = op?;
             let nargs = syntax::call_args(value).len();
-            if let Some(path) = import_path(w, op, anc, stmt) {
+            if let Some(path) = import_path(w, op, anc) {
                 if ORIGIN_FUNCS.contains(&(path, name)) {
                     return (results == 2).then_some(Bound::Origin { accepted: false });
                 }
@@ -615,7 +595,7 @@ fn bound<'a>(
                     && (READER_CTORS.contains(&(path, name))
                         || CONN_WRAPPERS.contains(&(path, name)))
                 {
-                    let (base, reader) = reader_base(w, value, anc, stmt, decl)?;
+                    let (base, reader) = reader_base(w, value, anc, decl)?;
                     return Some(Bound::Alias { base, reader });
                 }
                 return None;
@@ -641,21 +621,21 @@ fn bound<'a>(
             if inner.kind_str() == "composite_literal" {
                 return bound(w, inner, results, anc, stmt, decl);
             }
-            let base = target(w, value, anc, stmt, decl).filter(trackable)?;
+            let base = target(w, value, anc, decl).filter(trackable)?;
             (results == 1).then_some(Bound::Alias {
                 base,
                 reader: false,
             })
         }
         "type_assertion_expression" => {
-            let base = target(w, value, anc, stmt, decl).filter(trackable)?;
+            let base = target(w, value, anc, decl).filter(trackable)?;
             (results <= 2).then_some(Bound::Alias {
                 base,
                 reader: false,
             })
         }
         "identifier" | "selector_expression" => {
-            let base = target(w, value, anc, stmt, decl).filter(trackable)?;
+            let base = target(w, value, anc, decl).filter(trackable)?;
             (results == 1).then_some(Bound::Alias {
                 base,
                 reader: false,
@@ -680,7 +660,7 @@ fn lhs_local<'a>(
         // parameter or a package variable (not a local).
         return define.then_some(id.start_byte());
     }
-    match sema::resolve_local(name, id, &chain_with(anc, stmt), w.src) {
+    match sema::resolve_local(name, id, anc, w.src) {
         Some(LocalDecl::Local { stmt: s, name, .. }) => {
             if !define || s.parent() == stmt.parent() {
                 Some(name.start_byte())
@@ -712,7 +692,7 @@ fn on_bind<'a>(
             if l.kind_str() == "unary_expression"
                 && l.child(0).is_some_and(|c| c.kind_str() == "*")
                 && let Some(op) = l.field(F.operand)
-                && let Some(t) = target_with(w, op, anc, stmt, decl, true)
+                && let Some(t) = target_with(w, op, anc, decl, true)
             {
                 w.net.facts.field_sets.push(FieldSet {
                     target: t,
@@ -724,7 +704,7 @@ fn on_bind<'a>(
             if let Some(field) = syntax::selector_field(l, w.src)
                 && HTTP_FIELDS.contains(&field)
                 && let Some(op) = l.field(F.operand)
-                && let Some(t) = target_with(w, op, anc, stmt, decl, true)
+                && let Some(t) = target_with(w, op, anc, decl, true)
             {
                 w.net.facts.field_sets.push(FieldSet {
                     target: t,
@@ -794,13 +774,11 @@ fn on_bind<'a>(
                         base,
                         reader: false,
                     }) if is_conn_value(w, &base) => Some(StoreValue::Conn(base)),
-                    _ => conn_call(w, r, anc, stmt),
+                    _ => conn_call(w, r, anc),
                 };
                 if let Some(value) = value {
                     let p = pos(w, stmt.start_byte()..stmt.end_byte());
-                    let holder = l
-                        .field(F.operand)
-                        .and_then(|op| target(w, op, anc, stmt, decl));
+                    let holder = l.field(F.operand).and_then(|op| target(w, op, anc, decl));
                     w.net.facts.field_stores.push(FieldStore {
                         owner: None,
                         field: field.to_string(),
@@ -817,12 +795,7 @@ fn on_bind<'a>(
 
 /// `dial(...)` / `s.dialConn(...)`: a same-package call whose name says it makes a
 /// connection (a cheap filter; the callee's result type decides later).
-fn conn_call<'a>(
-    w: &FileWalk<'a>,
-    value: Node<'a>,
-    anc: &[Node<'a>],
-    stmt: Node<'a>,
-) -> Option<StoreValue> {
+fn conn_call<'a>(w: &FileWalk<'a>, value: Node<'a>, anc: &[Node<'a>]) -> Option<StoreValue> {
     let value = syntax::unparen(value);
     if value.kind_str() != "call_expression" {
         return None;
@@ -835,7 +808,7 @@ fn conn_call<'a>(
     }
     match op {
         Some(op) => {
-            if import_path(w, op, anc, stmt).is_some() {
+            if import_path(w, op, anc).is_some() {
                 return None;
             }
         }
@@ -944,7 +917,7 @@ fn on_keyed<'a>(w: &mut FileWalk<'a>, el: Node<'a>, anc: &[Node<'a>], decl: Node
     if !w.net.names.contains(vname) && !w.params.contains(&vname) {
         return;
     }
-    let Some(t) = target(w, v, anc, el, decl) else {
+    let Some(t) = target(w, v, anc, decl) else {
         return;
     };
     if !is_conn_value(w, &t) {
@@ -997,9 +970,9 @@ fn on_literal<'a>(w: &mut FileWalk<'a>, lit: Node<'a>, anc: &[Node<'a>], decl: N
     for (i, id, ty) in list {
         let Some(id) = id else { continue };
         let name = text(id, w.src);
-        let base = call.and_then(|(ci, c)| {
+        let base = call.and_then(|(ci, _)| {
             let a = *args.get(i)?;
-            reader_base(w, a, &anc[..ci], c, decl)
+            reader_base(w, a, &anc[..ci], decl)
         });
         match base {
             Some((base, reader)) if trackable(&base) => add_local(
@@ -1353,10 +1326,9 @@ impl PackageIndex {
     /// deadlines the caller owns.
     pub fn field_obtained_here(&self, field: &str, owner: Option<&str>, with_tests: bool) -> bool {
         let returns_conn = |g: usize| {
-            self.funcs[g]
-                .results
-                .first()
-                .is_some_and(|t| is_conn_type(t) || (t.is_local_named() && self.embeds_conn(&t.name)))
+            self.funcs[g].results.first().is_some_and(|t| {
+                is_conn_type(t) || (t.is_local_named() && self.embeds_conn(&t.name))
+            })
         };
         self.facts.iter().enumerate().any(|(g, f)| {
             let Some(net) = f.net.as_deref() else {
@@ -1374,10 +1346,12 @@ impl PackageIndex {
                     let ty = self.path_type(self.root_type(g, &h.root)?, &h.fields)?;
                     ty.is_local_named().then_some(ty.name)
                 });
-                if let (Some(a), Some(b)) = (store_owner.as_deref(), owner)
-                    && a != b
-                {
-                    return false;
+                // Owners must match; a store whose owner is unknown is no evidence
+                // for a field whose owner is known (another type's field of that name).
+                match (store_owner.as_deref(), owner) {
+                    (Some(a), Some(b)) if a != b => return false,
+                    (None, Some(_)) => return false,
+                    _ => {}
                 }
                 match &s.value {
                     StoreValue::Origin => true,

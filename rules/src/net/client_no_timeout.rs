@@ -304,7 +304,10 @@ fn cancel_set<'a>(
             }
             let mut chain = anc.to_vec();
             chain.push(n);
-            if ctx.resolve(op, &chain).is_some_and(|d| d.name_node() == decl) {
+            if ctx
+                .resolve(op, &chain)
+                .is_some_and(|d| d.name_node() == decl)
+            {
                 found = true;
                 return Walk::Stop;
             }

@@ -206,13 +206,11 @@ pub(crate) fn set_later<'a>(
             .get(func)
             .and_then(|f| f.net.as_deref())
             .is_some_and(|n| {
-                n.field_sets
-                    .iter()
-                    .any(|s| {
-                        s.at >= after
-                            && (s.field == "*" || fields.contains(&s.field.as_str()))
-                            && &s.target == t
-                    })
+                n.field_sets.iter().any(|s| {
+                    s.at >= after
+                        && (s.field == "*" || fields.contains(&s.field.as_str()))
+                        && &s.target == t
+                })
             })
     };
     match crate::sema::value_use(lit, anc) {
