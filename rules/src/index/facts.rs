@@ -349,6 +349,7 @@ impl<'a> FileWalk<'a> {
         let Some((operand, name_node)) = syntax::callee(call) else {
             return;
         };
+        netfacts::on_call(self, call, operand, name_node, anc, decl);
         let name = text(name_node, self.src);
         let kind = Self::call_kind(anc);
         // Names inside the call resolve against the call's ancestors (no copy: this runs

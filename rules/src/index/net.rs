@@ -22,7 +22,7 @@
 //! deadline on (directly or through same-package calls), and which parameters every
 //! visible caller hands over with a deadline already set.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -100,7 +100,8 @@ pub struct NetCall {
     pub args: Vec<Option<Target>>,
     /// Byte offset of the call.
     pub at: usize,
-    pub pos: Pos,
+    /// Kept for calls that hand over a local or a connection parameter.
+    pub pos: Option<Pos>,
     pub kind: CallKind,
 }
 
@@ -253,6 +254,9 @@ pub fn is_reader_method(name: &str) -> bool {
 pub(super) struct NetWalk<'a> {
     /// Names of the locals in `facts.locals`: only these are worth resolving.
     names: HashSet<&'a str>,
+    /// Recorded locals whose name has been declared only once so far in the function:
+    /// every use refers to that declaration (Go declares before use).
+    unique: HashMap<&'a str, usize>,
     /// Bit n: parameter n is declared with a connection type.
     conn_params: u64,
     facts: NetFacts,
@@ -266,10 +270,13 @@ impl NetWalk<'_> {
 }
 
 /// The net family's hook into the facts walk: called for every node of a function
-/// body, before the walk's own handling of it.
+/// body, before the walk's own handling of it (calls come through [`on_call`], with
+/// the callee the walk has already split).
 pub(super) fn visit<'a>(w: &mut FileWalk<'a>, n: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
+    if !w.net.unique.is_empty() {
+        redeclared(w, n);
+    }
     match n.kind_str() {
-        "call_expression" => on_call(w, n, anc, decl),
         "short_var_declaration" => on_bind(w, n, anc, decl, true),
         "assignment_statement" => on_bind(w, n, anc, decl, false),
         "var_spec" => on_var_spec(w, n, anc, decl),
@@ -279,9 +286,55 @@ pub(super) fn visit<'a>(w: &mut FileWalk<'a>, n: Node<'a>, anc: &[Node<'a>], dec
     }
 }
 
+/// A declaration of a name already recorded as declared once: from now on its uses
+/// need a scope lookup.
+fn redeclared<'a>(w: &mut FileWalk<'a>, n: Node<'a>) {
+    let src = w.src;
+    let drop_list = |w: &mut FileWalk<'a>, list: Option<Node<'a>>| {
+        if let Some(list) = list {
+            let mut c = list.walk();
+            let ids: Vec<Node<'a>> = if list.kind_str() == "expression_list" {
+                list.named_children(&mut c).collect()
+            } else {
+                vec![list]
+            };
+            for id in ids {
+                if id.kind_str() == "identifier" {
+                    w.net.unique.remove(text(id, src));
+                }
+            }
+        }
+    };
+    match n.kind_str() {
+        "short_var_declaration" => drop_list(w, n.field(F.left)),
+        "range_clause" | "receive_statement" if syntax::has_token(n, ":=") => {
+            drop_list(w, n.field(F.left))
+        }
+        "type_switch_statement" => drop_list(w, n.field(F.alias)),
+        "var_spec" | "const_spec" => {
+            let mut c = n.walk();
+            let ids: Vec<Node<'a>> = n.children_by_field_id(F.name, &mut c).collect();
+            for id in ids {
+                w.net.unique.remove(text(id, src));
+            }
+        }
+        "func_literal" => {
+            if let Some(p) = n.field(F.parameters) {
+                for (_, id, _) in sema::param_names(p, src) {
+                    if let Some(id) = id {
+                        w.net.unique.remove(text(id, src));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Start a function: reset the state and note which parameters are connections.
 pub(super) fn begin<'a>(w: &mut FileWalk<'a>, decl: Node<'a>) {
     w.net.names.clear();
+    w.net.unique.clear();
     w.net.conn_params = 0;
     w.net.facts = NetFacts::default();
     let Some(params) = decl.field(F.parameters) else {
@@ -346,13 +399,32 @@ fn target_with<'a>(
     decl: Node<'a>,
     all: bool,
 ) -> Option<Target> {
-    let mut fields = Vec::new();
+    target_full(w, expr, anc, decl, all, true)
+}
+
+/// The access path of `expr`. `all`: resolve any local (rare shapes only);
+/// `pkgvar`: package-level roots are wanted. Nothing is allocated until the root is
+/// known to be wanted.
+fn target_full<'a>(
+    w: &FileWalk<'a>,
+    expr: Node<'a>,
+    anc: &[Node<'a>],
+    decl: Node<'a>,
+    all: bool,
+    pkgvar: bool,
+) -> Option<Target> {
+    const MAX: usize = 8;
+    let mut field_nodes: [Option<Node<'a>>; MAX] = [None; MAX];
+    let mut n = 0;
     let mut cur = syntax::unparen(expr);
     loop {
         match cur.kind_str() {
             "selector_expression" => {
-                let f = cur.field(F.field)?;
-                fields.push(text(f, w.src).to_string());
+                if n == MAX {
+                    return None;
+                }
+                field_nodes[n] = Some(cur.field(F.field)?);
+                n += 1;
                 cur = syntax::unparen(cur.field(F.operand)?);
             }
             "unary_expression" if matches!(cur.child(0).map(|c| c.kind_str()), Some("&" | "*")) => {
@@ -362,11 +434,7 @@ fn target_with<'a>(
             "identifier" => break,
             _ => return None,
         }
-        if fields.len() > 8 {
-            return None;
-        }
     }
-    fields.reverse();
     let name = text(cur, w.src);
     if name == "_" {
         return None;
@@ -376,23 +444,52 @@ fn target_with<'a>(
             Root::Recv
         } else if let Some(i) = w.params.iter().position(|p| *p == name) {
             Root::Param(i)
-        } else if w.imports.path_of(name).is_some() {
+        } else if !pkgvar || w.imports.path_of(name).is_some() {
             return None;
         } else {
             Root::PkgVar(name.to_string())
         }
+    } else if let Some(&d) = w.net.unique.get(name) {
+        // Declared once in this function, by a binding we recorded: no scope lookup.
+        Root::Local(name.to_string(), d)
     } else if all || w.net.names.contains(name) || w.recv == Some(name) || w.params.contains(&name)
     {
         match sema::resolve_local(name, cur, anc, w.src) {
             Some(LocalDecl::Param { func, index, .. }) if func == decl => Root::Param(index),
             Some(LocalDecl::Receiver { func, .. }) if func == decl => Root::Recv,
             Some(d) => Root::Local(name.to_string(), d.name_node().start_byte()),
-            None => Root::PkgVar(name.to_string()),
+            None if pkgvar => Root::PkgVar(name.to_string()),
+            None => return None,
         }
     } else {
         return None;
     };
+    let fields = field_nodes[..n]
+        .iter()
+        .rev()
+        .flatten()
+        .map(|f| text(*f, w.src).to_string())
+        .collect();
     Some(Target { root, fields })
+}
+
+/// The identifier an access-path expression starts at (through parentheses, `&`,
+/// `*`, selectors and type assertions).
+fn root_ident(e: Node<'_>) -> Option<Node<'_>> {
+    let mut cur = syntax::unparen(e);
+    for _ in 0..16 {
+        match cur.kind_str() {
+            "identifier" => return Some(cur),
+            "selector_expression" | "type_assertion_expression" => {
+                cur = syntax::unparen(cur.field(F.operand)?)
+            }
+            "unary_expression" if matches!(cur.child(0).map(|c| c.kind_str()), Some("&" | "*")) => {
+                cur = syntax::unparen(cur.field(F.operand)?)
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Whether a target is worth recording as the base of an alias or an argument.
@@ -430,10 +527,14 @@ fn reader_base<'a>(
     target(w, cur, anc, decl).map(|t| (t, via))
 }
 
-fn on_call<'a>(w: &mut FileWalk<'a>, call: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
-    let Some((op, name_node)) = syntax::callee(call) else {
-        return;
-    };
+pub(super) fn on_call<'a>(
+    w: &mut FileWalk<'a>,
+    call: Node<'a>,
+    op: Option<Node<'a>>,
+    name_node: Node<'a>,
+    anc: &[Node<'a>],
+    decl: Node<'a>,
+) {
     let name = text(name_node, w.src);
     let at = name_node.start_byte()..name_node.end_byte();
     let Some(op) = op else {
@@ -510,6 +611,10 @@ fn add_local<'a>(w: &mut FileWalk<'a>, name: &'a str, decl: usize, source: Local
     if w.net.facts.local(decl).is_some() {
         return;
     }
+    if !w.declared.contains(name) {
+        // The first declaration of this name (the walk records it after this hook).
+        w.net.unique.insert(name, decl);
+    }
     w.net.names.insert(name);
     w.net.facts.locals.push(NetLocal {
         name: name.to_string(),
@@ -527,9 +632,30 @@ fn record_call<'a>(
     anc: &[Node<'a>],
     decl: Node<'a>,
 ) {
-    let recv = op
-        .and_then(|o| target(w, o, anc, decl))
-        .filter(|t| !matches!(t.root, Root::PkgVar(_)));
+    // Cheap test first (no allocation): does any operand start at the receiver, a
+    // parameter or a tracked local?
+    let interesting = |e: Node<'a>| {
+        root_ident(e).is_some_and(|id| {
+            let n = text(id, w.src);
+            w.recv == Some(n) || w.params.contains(&n) || w.net.names.contains(n)
+        })
+    };
+    let any_arg = call.field(F.arguments).is_some_and(|list| {
+        let mut c = list.walk();
+        let found = list.named_children(&mut c).any(|a| {
+            let a = if a.kind_str() == "variadic_argument" {
+                a.named_child(0).unwrap_or(a)
+            } else {
+                a
+            };
+            interesting(a)
+        });
+        found
+    });
+    if !any_arg && !op.is_some_and(interesting) {
+        return;
+    }
+    let recv = op.and_then(|o| target_full(w, o, anc, decl, false, false));
     let args: Vec<Option<Target>> = syntax::call_args(call)
         .into_iter()
         .map(|a| {
@@ -538,12 +664,22 @@ fn record_call<'a>(
             } else {
                 a
             };
-            target(w, a, anc, decl).filter(trackable)
+            target_full(w, a, anc, decl, false, false).filter(trackable)
         })
         .collect();
     if recv.is_none() && args.iter().all(Option::is_none) {
         return;
     }
+    // Line and column only where a related location may point: calls handing over
+    // a tracked local or a connection parameter.
+    let hands_conn = args.iter().flatten().any(|t| {
+        t.fields.is_empty()
+            && match t.root {
+                Root::Local(..) => true,
+                Root::Param(i) => i < 64 && w.net.conn_params & (1 << i) != 0,
+                _ => false,
+            }
+    });
     let callee = match op {
         None => Callee::Func(name.to_string()),
         Some(_) => Callee::Method {
@@ -552,7 +688,7 @@ fn record_call<'a>(
         },
     };
     let kind = FileWalk::call_kind(anc);
-    let pos = pos(w, call.start_byte()..call.end_byte());
+    let pos = hands_conn.then(|| pos(w, call.start_byte()..call.end_byte()));
     w.net.facts.calls.push(NetCall {
         callee,
         callees: Vec::new(),
@@ -577,7 +713,6 @@ fn bound<'a>(
     value: Node<'a>,
     results: usize,
     anc: &[Node<'a>],
-    stmt: Node<'a>,
     decl: Node<'a>,
 ) -> Option<Bound> {
     let value = syntax::unparen(value);
@@ -619,7 +754,7 @@ fn bound<'a>(
         "unary_expression" => {
             let inner = syntax::unparen(value.field(F.operand)?);
             if inner.kind_str() == "composite_literal" {
-                return bound(w, inner, results, anc, stmt, decl);
+                return bound(w, inner, results, anc, decl);
             }
             let base = target(w, value, anc, decl).filter(trackable)?;
             (results == 1).then_some(Bound::Alias {
@@ -683,6 +818,36 @@ fn on_bind<'a>(
     let (Some(left), Some(right)) = (stmt.field(F.left), stmt.field(F.right)) else {
         return;
     };
+    // Cheap shape filter before any allocation: a value worth classifying, or (for
+    // `=`) a field or `*x` on the left.
+    let interesting_value = |r: Node<'_>| {
+        matches!(
+            syntax::unparen(r).kind_str(),
+            "call_expression"
+                | "composite_literal"
+                | "unary_expression"
+                | "type_assertion_expression"
+                | "identifier"
+                | "selector_expression"
+        )
+    };
+    let any = |list: Node<'a>, f: &dyn Fn(Node<'a>) -> bool| {
+        if list.kind_str() != "expression_list" {
+            return f(list);
+        }
+        let mut c = list.walk();
+        let found = list.named_children(&mut c).any(f);
+        found
+    };
+    let field_lhs = |l: Node<'_>| {
+        matches!(
+            syntax::unparen(l).kind_str(),
+            "selector_expression" | "unary_expression"
+        )
+    };
+    if !any(right, &interesting_value) && (define || !any(left, &field_lhs)) {
+        return;
+    }
     let lefts = syntax::expr_list(left);
     let rights = syntax::expr_list(right);
     if !define {
@@ -745,7 +910,7 @@ fn on_bind<'a>(
                 if name == "_" {
                     continue;
                 }
-                let Some(b) = bound(w, r, results, anc, stmt, decl) else {
+                let Some(b) = bound(w, r, results, anc, decl) else {
                     continue;
                 };
                 let Some(at) = lhs_local(w, l, stmt, anc, define) else {
@@ -768,7 +933,7 @@ fn on_bind<'a>(
                 let Some(field) = syntax::selector_field(l, w.src) else {
                     continue;
                 };
-                let value = match bound(w, r, results, anc, stmt, decl) {
+                let value = match bound(w, r, results, anc, decl) {
                     Some(Bound::Origin { .. }) => Some(StoreValue::Origin),
                     Some(Bound::Alias {
                         base,
@@ -882,7 +1047,7 @@ fn on_var_spec<'a>(w: &mut FileWalk<'a>, spec: Node<'a>, anc: &[Node<'a>], decl:
         return;
     };
     for (id, v, results) in pairs {
-        let Some(b) = bound(w, v, results, anc, spec, decl) else {
+        let Some(b) = bound(w, v, results, anc, decl) else {
             continue;
         };
         let source = match b {

@@ -346,15 +346,10 @@ fn ctx_bounded<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>], depth: u32) 
             true
         }
         "identifier" => match ctx.resolve(expr, anc) {
-            Some(LocalDecl::Local {
-                value: Some(v),
-                stmt,
-                ..
-            }) => {
+            Some(LocalDecl::Local { value: Some(v), .. }) => {
                 let Some((fi, func)) = crate::flow::outermost_func(anc) else {
                     return true;
                 };
-                let _ = stmt;
                 let value_anc = ctx.ancestors_within(&anc[..fi], func, v);
                 ctx_bounded(ctx, v, &value_anc, depth + 1)
             }

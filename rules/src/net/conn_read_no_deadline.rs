@@ -259,12 +259,15 @@ fn caller_related(ctx: &Ctx<'_>, fi: usize, param: usize, fname: &str) -> Vec<cr
         return Vec::new();
     };
     let call = &net.calls[ci];
-    let mut out = vec![related_at(
-        ctx,
-        file,
-        &call.pos,
-        format!("the connection is passed to `{fname}` here, with no read deadline set before"),
-    )];
+    let mut out = Vec::new();
+    if let Some(pos) = &call.pos {
+        out.push(related_at(
+            ctx,
+            file,
+            pos,
+            format!("the connection is passed to `{fname}` here, with no read deadline set before"),
+        ));
+    }
     if let Some(Some(arg)) = call.args.get(param)
         && let Some(info) = pkg.net_conn(g, arg)
         && let ConnOrigin::Local(local) = &info.origin

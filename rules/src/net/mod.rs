@@ -173,7 +173,7 @@ pub(crate) fn rule_target<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>]) -
     }
     fields.reverse();
     let name = ctx.text(cur);
-    let (top_i, top) = crate::flow::outermost_func(anc)?;
+    let (_, top) = crate::flow::outermost_func(anc)?;
     let root = match ctx.resolve(cur, &chain) {
         Some(LocalDecl::Param { func, index, .. }) if func == top => Root::Param(index),
         Some(LocalDecl::Receiver { func, .. }) if func == top => Root::Recv,
@@ -185,7 +185,6 @@ pub(crate) fn rule_target<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>]) -
             Root::PkgVar(name.to_string())
         }
     };
-    let _ = top_i;
     Some(Target { root, fields })
 }
 
