@@ -642,15 +642,14 @@ fn record_call<'a>(
     };
     let any_arg = call.field(F.arguments).is_some_and(|list| {
         let mut c = list.walk();
-        let found = list.named_children(&mut c).any(|a| {
+        list.named_children(&mut c).any(|a| {
             let a = if a.kind_str() == "variadic_argument" {
                 a.named_child(0).unwrap_or(a)
             } else {
                 a
             };
             interesting(a)
-        });
-        found
+        })
     });
     if !any_arg && !op.is_some_and(interesting) {
         return;
@@ -836,8 +835,7 @@ fn on_bind<'a>(
             return f(list);
         }
         let mut c = list.walk();
-        let found = list.named_children(&mut c).any(f);
-        found
+        list.named_children(&mut c).any(f)
     };
     let field_lhs = |l: Node<'_>| {
         matches!(
