@@ -8,6 +8,12 @@ pub static RULES: &[&dyn Rule] = &[
     &crate::time::TickLeak,
     &crate::time::TickerLoopNoExit,
     &crate::time::TimeAfterInLoop,
+    // net
+    &crate::net::ConnReadNoDeadline,
+    &crate::net::DeadlineNotRefreshed,
+    &crate::net::TransportNoIdleTimeout,
+    &crate::net::ClientNoTimeout,
+    &crate::net::ServerNoTimeouts,
     // sql
     &crate::sql::RowsAffectedUnchecked,
 ];

@@ -13,7 +13,9 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use super::MethodFact;
+use super::net::{self as netfacts, NetFacts, NetWalk};
 use crate::sema::{self, Imports, LocalDecl, ValueUse};
+use crate::source::LineIndex;
 use crate::syntax::{self, F, NodeExt, Walk, text};
 
 /// What an access path starts from.
@@ -86,6 +88,9 @@ pub struct FuncFacts {
     pub escaping_params: u64,
     /// `local := x.field`: (local declaration offset, field name).
     pub field_aliases: Vec<(usize, String)>,
+    /// Connections, their reads and deadlines ([`super::net`]); `None` for the many
+    /// functions that touch nothing network-like.
+    pub net: Option<Box<NetFacts>>,
 }
 
 /// How a function or method name is used across the package.
@@ -140,32 +145,39 @@ pub struct FileFacts {
     pub uses: HashMap<String, UseStats>,
 }
 
-struct FileWalk<'a> {
-    src: &'a str,
-    imports: &'a Imports,
+pub(super) struct FileWalk<'a> {
+    pub(super) src: &'a str,
+    pub(super) imports: &'a Imports,
+    /// Line starts, for the few positions facts keep with line and column (related
+    /// locations in other files).
+    pub(super) lines: &'a LineIndex,
     out: FileFacts,
     cur: FuncFacts,
     /// Names declared so far inside the current function (any scope). Go declares
     /// before use, so a name not in here cannot shadow a parameter, the receiver or a
     /// package-level name, and needs no scope resolution.
-    declared: HashSet<&'a str>,
-    params: Vec<&'a str>,
-    recv: Option<&'a str>,
+    pub(super) declared: HashSet<&'a str>,
+    pub(super) params: Vec<&'a str>,
+    pub(super) recv: Option<&'a str>,
     /// The current function is a package `init` function.
     in_init: bool,
+    /// Per-function state of the net family's part of this walk.
+    pub(super) net: NetWalk<'a>,
 }
 
 /// Extract the facts of one parsed file.
-pub fn extract(root: Node<'_>, src: &str, imports: &Imports) -> FileFacts {
+pub fn extract(root: Node<'_>, src: &str, imports: &Imports, lines: &LineIndex) -> FileFacts {
     let mut w = FileWalk {
         src,
         imports,
+        lines,
         out: FileFacts::default(),
         cur: FuncFacts::default(),
         declared: HashSet::new(),
         params: Vec::new(),
         recv: None,
         in_init: false,
+        net: NetWalk::default(),
     };
     let mut c = root.walk();
     for top in root.named_children(&mut c) {
@@ -219,11 +231,13 @@ impl<'a> FileWalk<'a> {
         let Some(body) = decl.field(F.body) else {
             return;
         };
+        netfacts::begin(self, decl);
         let base = [root, decl];
         syntax::walk_with_ancestors(body, &base, |n, anc| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
+            netfacts::visit(self, n, anc, decl);
             match n.kind_str() {
                 "call_expression" => self.on_call(n, anc, decl),
                 "identifier" => {
@@ -261,6 +275,7 @@ impl<'a> FileWalk<'a> {
             }
             Walk::Continue
         });
+        self.cur.net = self.net.finish();
     }
 
     fn declare_list(&mut self, list: Option<Node<'a>>) {
@@ -308,7 +323,7 @@ impl<'a> FileWalk<'a> {
         self.out.uses.entry(name.to_string()).or_default().value += 1;
     }
 
-    fn call_kind(anc: &[Node<'_>]) -> CallKind {
+    pub(super) fn call_kind(anc: &[Node<'_>]) -> CallKind {
         for n in anc.iter().rev() {
             match n.kind_str() {
                 "parenthesized_expression" => continue,
@@ -320,7 +335,7 @@ impl<'a> FileWalk<'a> {
         CallKind::Plain
     }
 
-    fn is_import(&self, op: Node<'a>, chain: &[Node<'a>]) -> bool {
+    pub(super) fn is_import(&self, op: Node<'a>, chain: &[Node<'a>]) -> bool {
         if op.kind_str() != "identifier" {
             return false;
         }
@@ -334,6 +349,7 @@ impl<'a> FileWalk<'a> {
         let Some((operand, name_node)) = syntax::callee(call) else {
             return;
         };
+        netfacts::on_call(self, call, operand, name_node, anc, decl);
         let name = text(name_node, self.src);
         let kind = Self::call_kind(anc);
         // Names inside the call resolve against the call's ancestors (no copy: this runs

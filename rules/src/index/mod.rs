@@ -9,6 +9,7 @@
 
 pub mod decls;
 pub mod facts;
+pub mod net;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -92,7 +93,7 @@ pub struct FileSummary {
 impl FileSummary {
     pub fn extract(file: &SourceFile) -> FileSummary {
         let decls = FileDecls::extract(0, file.root(), &file.text);
-        let facts = facts::extract(file.root(), &file.text, &decls.imports);
+        let facts = facts::extract(file.root(), &file.text, &decls.imports, &file.lines);
         FileSummary {
             path: file.path.clone(),
             is_test: file.is_test,
@@ -125,6 +126,8 @@ pub struct PackageIndex {
     param_facts: [OnceLock<ParamFacts>; 3],
     escapes: OnceLock<ParamFacts>,
     field_facts: [OnceLock<HashSet<String>>; 3],
+    /// Derived facts of the net family ([`net::NetIndex`]).
+    net: OnceLock<net::NetIndex>,
 }
 
 impl PackageIndex {
@@ -212,6 +215,7 @@ impl PackageIndex {
                     }
                 }
             }
+            net::resolve_calls(&idx, fi, f);
         }
         idx.facts = facts;
         idx

@@ -1,0 +1,121 @@
+use tree_sitter::Node;
+
+use crate::declare_rule;
+use crate::engine::{Ctx, Rule, RuleMeta};
+use crate::syntax::NodeExt;
+
+use super::{http_literal, qualifier, set_later, time_q};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an `http.Server{...}` literal that sets neither `ReadHeaderTimeout` nor
+    /// `ReadTimeout` (unless one of them is assigned later on the same variable, or by
+    /// the same-package function the literal is passed to), and calls of
+    /// `http.ListenAndServe`, `http.ListenAndServeTLS`, `http.Serve` and `http.ServeTLS`,
+    /// which serve with a zero-value `http.Server`. `_test.go` files are not checked.
+    ///
+    /// ## Why is this bad?
+    /// With no read timeout the server waits as long as a client likes for its request
+    /// headers. A client that opens connections and sends a header byte now and then
+    /// (Slowloris) holds a goroutine and a file descriptor per connection; a few
+    /// thousand of them exhaust the server while using almost no bandwidth.
+    ///
+    /// ## Example
+    /// ```go,want
+    /// func main() {
+    ///     srv := &http.Server{Addr: ":8080", Handler: mux()}
+    ///     log.Fatal(srv.ListenAndServe())
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```go
+    /// func main() {
+    ///     srv := &http.Server{
+    ///         Addr:              ":8080",
+    ///         Handler:           mux(),
+    ///         ReadHeaderTimeout: 10 * time.Second,
+    ///     }
+    ///     log.Fatal(srv.ListenAndServe())
+    /// }
+    /// ```
+    pub struct ServerNoTimeouts {
+        id: "server-no-timeouts",
+        family: Net,
+        severity: Warning,
+        summary: "An `http.Server` without `ReadHeaderTimeout` or `ReadTimeout` is open to slow clients",
+        kinds: ["composite_literal", "call_expression"],
+        fix: None,
+        version_gated: false,
+        skip_test_files: true,
+    }
+}
+
+const FIELDS: [&str; 2] = ["ReadHeaderTimeout", "ReadTimeout"];
+
+impl Rule for ServerNoTimeouts {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_node<'a>(&self, node: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
+        let t = time_q(ctx);
+        if node.kind_str() == "call_expression" {
+            let Some(name) = ctx.call_to(
+                node,
+                anc,
+                "net/http",
+                &["ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"],
+            ) else {
+                return;
+            };
+            let http = qualifier(ctx, "net/http").unwrap_or_default();
+            let f = ctx.text(name);
+            ctx.report_node(
+                name,
+                format!(
+                    "`{http}{f}` serves with a zero-value `http.Server`, which has no timeouts: a client \
+                     that sends its request headers slowly (Slowloris) holds a connection and a \
+                     goroutine for as long as it likes"
+                ),
+            )
+            .label("no read timeouts")
+            .help(format!(
+                "create `srv := &{http}Server{{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * {t}Second}}` \
+                 and call `srv.{f}(...)` instead"
+            ));
+            return;
+        }
+        let Some(h) = http_literal(ctx, node, anc, "Server") else {
+            return;
+        };
+        if FIELDS.iter().any(|f| h.has(f)) || set_later(ctx, node, anc, &FIELDS) {
+            return;
+        }
+        ctx.report_node(
+            h.type_name,
+            format!(
+                "`{}Server` sets neither `ReadHeaderTimeout` nor `ReadTimeout`: a client that sends \
+                 its request headers slowly (Slowloris) holds a connection and a goroutine for as \
+                 long as it likes",
+                h.http
+            ),
+        )
+        .label("no read timeouts")
+        .help(format!(
+            "set `ReadHeaderTimeout: 10 * {t}Second` (and consider `ReadTimeout`, `WriteTimeout` \
+             and `IdleTimeout`)"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fixtures() {
+        crate::testing::check_fixtures(
+            &super::ServerNoTimeouts::META,
+            &["Server", "ListenAndServe", "Serve"],
+        );
+    }
+}
