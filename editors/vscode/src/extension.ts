@@ -11,7 +11,7 @@ import {
 
 let client: LanguageClient | undefined;
 
-/** The settings the server reads (see docs/editors.md). */
+/** The settings the server reads (see the README, "Editors"). */
 interface FaultlineOptions {
   select: string[];
   ignore: string[];
