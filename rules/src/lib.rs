@@ -16,6 +16,7 @@ pub mod syntax;
 #[cfg(test)]
 pub mod testing;
 
+pub mod lock;
 pub mod time;
 
 use crate::syntax::NodeExt;

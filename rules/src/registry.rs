@@ -8,6 +8,8 @@ pub static RULES: &[&dyn Rule] = &[
     &crate::time::TickLeak,
     &crate::time::TickerLoopNoExit,
     &crate::time::TimeAfterInLoop,
+    // lock
+    &crate::lock::LockHeldIo,
 ];
 
 /// Registry position of a rule id.

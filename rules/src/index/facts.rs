@@ -86,6 +86,8 @@ pub struct FuncFacts {
     pub escaping_params: u64,
     /// `local := x.field`: (local declaration offset, field name).
     pub field_aliases: Vec<(usize, String)>,
+    /// Blocking operations for the lock family (see `index::lock`).
+    pub lock: super::lock::LockFacts,
 }
 
 /// How a function or method name is used across the package.
@@ -202,6 +204,7 @@ impl<'a> FileWalk<'a> {
         };
         let base = [root, decl];
         syntax::walk_with_ancestors(body, &base, |n, anc| {
+            super::lock::on_node(&mut self.cur.lock, n, anc, decl, src, self.imports);
             match n.kind_str() {
                 "call_expression" => self.on_call(n, anc, decl),
                 "identifier" => {

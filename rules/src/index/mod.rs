@@ -9,6 +9,7 @@
 
 pub mod decls;
 pub mod facts;
+pub mod lock;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -92,7 +93,14 @@ pub struct FileSummary {
 impl FileSummary {
     pub fn extract(file: &SourceFile) -> FileSummary {
         let decls = FileDecls::extract(0, file.root(), &file.text);
-        let facts = facts::extract(file.root(), &file.text, &decls.imports);
+        let mut facts = facts::extract(file.root(), &file.text, &decls.imports);
+        // Lock facts may be shown as related locations from another file.
+        for (_, f) in &mut facts.funcs {
+            for site in &mut f.lock.sites {
+                site.start = file.line_col(site.at.start);
+                site.end = file.line_col(site.at.end);
+            }
+        }
         FileSummary {
             path: file.path.clone(),
             is_test: file.is_test,
@@ -125,6 +133,9 @@ pub struct PackageIndex {
     param_facts: [OnceLock<ParamFacts>; 3],
     escapes: OnceLock<ParamFacts>,
     field_facts: [OnceLock<HashSet<String>>; 3],
+    /// Lock family: each function's first unconditional blocking operation.
+    lock_io: OnceLock<Vec<Option<lock::CalleeIo>>>,
+    chan_buffered: OnceLock<HashSet<String>>,
 }
 
 impl PackageIndex {
