@@ -35,8 +35,15 @@ pub struct CheckOutcome {
     pub files_checked: usize,
 }
 
+/// Generated files bigger than this are not parsed at all: they are data (embedded
+/// assets, tables, descriptors), get no findings, and their trees would dominate
+/// memory. Smaller generated files are parsed to feed the index.
+const GENERATED_SKIP_BYTES: usize = 1024 * 1024;
+
 enum Loaded {
     Ok(SourceFile),
+    /// A large generated file: neither linted nor indexed.
+    GeneratedData,
     /// Could not be read: exit code 2.
     Unreadable(String),
     /// Read but not linted (too large, not Go): a warning.
@@ -48,6 +55,9 @@ fn load(path: &PathBuf) -> Loaded {
         Ok(b) => b,
         Err(e) => return Loaded::Unreadable(format!("{}: {}", path.display(), io_reason(&e))),
     };
+    if bytes.len() > GENERATED_SKIP_BYTES && has_generated_header(&bytes) {
+        return Loaded::GeneratedData;
+    }
     if looks_binary(&bytes) {
         return Loaded::Skipped(format!(
             "{}: binary data, not Go source; skipped",
@@ -58,6 +68,14 @@ fn load(path: &PathBuf) -> Loaded {
         Ok(f) => Loaded::Ok(f),
         Err(e) => Loaded::Skipped(format!("{}: {e}", path.display())),
     }
+}
+
+/// The `// Code generated ... DO NOT EDIT.` line before the package clause.
+pub fn has_generated_header(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    head.lines()
+        .take_while(|l| !l.starts_with("package "))
+        .any(|l| rules::index::decls::is_generated_header(l.trim_end()))
 }
 
 /// NUL bytes and invalid UTF-8 together: not text. (Go rejects NUL in source anyway.)
@@ -139,6 +157,7 @@ fn check_package(job: &PackageJob, engine: &Engine) -> CheckOutcome {
                 summaries.push(Arc::new(summary));
                 kept.push(keep.then_some(f));
             }
+            Loaded::GeneratedData => out.files_checked += usize::from(job.lint[i]),
             // A sibling that only feeds the index is not worth an error.
             Loaded::Unreadable(msg) if job.lint[i] => out.errors.push(msg),
             Loaded::Skipped(msg) if job.lint[i] => out.warnings.push(msg),

@@ -59,14 +59,13 @@ fn tree_bytes(path: &Path) -> u64 {
         return 0;
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut head = [0u8; 2048];
+    let mut head = [0u8; 4096];
     let n = f.read(&mut head).unwrap_or(0);
-    let head = String::from_utf8_lossy(&head[..n]);
-    let generated = head
-        .lines()
-        .take_while(|l| !l.starts_with("package "))
-        .any(|l| rules::index::decls::is_generated_header(l.trim_end()));
-    if generated { 0 } else { len }
+    if crate::check::has_generated_header(&head[..n]) {
+        0
+    } else {
+        len
+    }
 }
 
 /// Resolve the command-line paths into packages.

@@ -30,10 +30,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Rules(args) => list_rules(&args.format),
         Command::Rule { id } => show_rule(&id),
-        Command::Server => {
-            eprintln!("faultline: the language server is not available in this build yet");
-            Ok(EXIT_ERROR)
-        }
+        Command::Server => lsp::run(),
         Command::Debug { what } => match what {
             DebugCommand::Tree { file } => debug_tree(&file),
         },

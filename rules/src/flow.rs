@@ -61,30 +61,35 @@ pub fn is_goroutine_body<'a>(ctx: &Ctx<'a>, func: Node<'a>, func_ancestors: &[No
 /// can answer: receivers, parameters and locals with a declared local type, and
 /// fields of those.
 pub fn local_type_name<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>]) -> Option<String> {
-    let expr = syntax::unparen(expr);
-    match expr.kind_str() {
-        "identifier" => {
-            let decl = ctx.resolve(expr, anc);
-            let ty = match decl {
-                Some(d) => {
-                    let ty = d.type_node()?;
-                    crate::index::TypeRef::from_node(ty, ctx.src(), ctx.imports())
-                }
-                None => ctx.pkg.vars.get(ctx.text(expr))?.ty.clone()?,
-            };
-            ty.is_local_named().then_some(ty.name)
+    // Peel the selector chain (`a.b.c` -> root `a`, fields [b, c]) without recursion.
+    let mut fields = Vec::new();
+    let mut root = syntax::unparen(expr);
+    while root.kind_str() == "selector_expression" {
+        fields.push(syntax::selector_field(root, ctx.src())?);
+        root = syntax::unparen(root.field(F.operand)?);
+        if fields.len() > 32 {
+            return None;
         }
-        "selector_expression" => {
-            let field = syntax::selector_field(expr, ctx.src())?;
-            let operand = expr.field(F.operand)?;
-            let mut chain = anc.to_vec();
-            chain.push(expr);
-            let owner = local_type_name(ctx, operand, &chain)?;
-            let t = ctx.pkg.field_type(&owner, field)?;
-            t.is_local_named().then(|| t.name.clone())
-        }
-        _ => None,
     }
+    if root.kind_str() != "identifier" {
+        return None;
+    }
+    let ty = match ctx.resolve(root, anc) {
+        Some(d) => crate::index::TypeRef::from_node(d.type_node()?, ctx.src(), ctx.imports()),
+        None => ctx.pkg.vars.get(ctx.text(root))?.ty.clone()?,
+    };
+    if !ty.is_local_named() {
+        return None;
+    }
+    let mut name = ty.name;
+    for field in fields.iter().rev() {
+        let t = ctx.pkg.field_type(&name, field)?;
+        if !t.is_local_named() {
+            return None;
+        }
+        name = t.name.clone();
+    }
+    Some(name)
 }
 
 /// Whether the loop `for_stmt` can be left from inside: a `return`, a `break` that
@@ -153,4 +158,87 @@ fn label_inside(anc: &[Node<'_>], loop_node: Node<'_>, l: &str, src: &str) -> bo
         n.kind_str() == "labeled_statement"
             && n.field(F.label).is_some_and(|x| syntax::text(x, src) == l)
     })
+}
+
+/// A function that never returns: no `return` in its own frame, and a top-level
+/// statement that runs forever — `for {}` or a `for range` over a channel the runtime
+/// never closes (a ticker's or timer's `C`, `time.Tick(d)`, or a local holding one),
+/// with no way out of the loop — or `select {}`.
+pub fn is_endless(ctx: &Ctx<'_>, func: Node<'_>) -> bool {
+    let Some(body) = func.field(F.body) else {
+        return false;
+    };
+    let mut has_return = false;
+    syntax::walk_same_func(body, |n| {
+        if n.kind_str() == "return_statement" {
+            has_return = true;
+            return Walk::Stop;
+        }
+        Walk::Continue
+    });
+    if has_return {
+        return false;
+    }
+    let stmts = syntax::statements(body);
+    stmts.iter().any(|&stmt| {
+        let stmt = if stmt.kind_str() == "labeled_statement" {
+            stmt.named_child(1).unwrap_or(stmt)
+        } else {
+            stmt
+        };
+        match stmt.kind_str() {
+            "select_statement" => stmt.named_child_count() == 0,
+            "for_statement" => forever_header(ctx, stmt, &stmts) && !loop_has_exit(stmt, ctx.src()),
+            _ => false,
+        }
+    })
+}
+
+/// `for {}`, `for ;; {}`, or `for ... range C` over a never-closed channel.
+fn forever_header(ctx: &Ctx<'_>, stmt: Node<'_>, siblings: &[Node<'_>]) -> bool {
+    let mut c = stmt.walk();
+    let header: Vec<Node> = stmt
+        .named_children(&mut c)
+        .filter(|n| n.kind_str() != "block" && n.kind_str() != "comment")
+        .collect();
+    match header.as_slice() {
+        [] => true,
+        [clause] if clause.kind_str() == "for_clause" => clause.field(F.condition).is_none(),
+        [clause] if clause.kind_str() == "range_clause" => clause
+            .field(F.right)
+            .is_some_and(|r| never_closed(ctx, r, siblings, true)),
+        _ => false,
+    }
+}
+
+/// A timer channel: `time.Tick(d)`, `x.C`, or (when `follow`) a local declared among
+/// `siblings` as one of those.
+fn never_closed(ctx: &Ctx<'_>, expr: Node<'_>, siblings: &[Node<'_>], follow: bool) -> bool {
+    let expr = syntax::unparen(expr);
+    match expr.kind_str() {
+        "call_expression" => syntax::callee(expr).is_some_and(|(_, n)| ctx.text(n) == "Tick"),
+        "selector_expression" => syntax::selector_field(expr, ctx.src()) == Some("C"),
+        "identifier" if follow => {
+            let name = ctx.text(expr);
+            siblings.iter().any(|s| {
+                matches!(
+                    crate::sema::declares(*s, name, ctx.src()),
+                    Some(crate::sema::LocalDecl::Local { value: Some(v), .. })
+                        if never_closed(ctx, v, siblings, false)
+                )
+            })
+        }
+        _ => false,
+    }
+}
+
+/// Whether the node with these ancestors runs inside `main()` or `init()` of package
+/// `main` (including closures there): code that lives as long as the process.
+pub fn in_main_or_init(ctx: &Ctx<'_>, ancestors: &[Node<'_>]) -> bool {
+    ctx.package_name() == "main"
+        && outermost_func(ancestors).is_some_and(|(_, f)| {
+            f.kind_str() == "function_declaration"
+                && f.field(F.name)
+                    .is_some_and(|n| matches!(ctx.text(n), "main" | "init"))
+        })
 }

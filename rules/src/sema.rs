@@ -285,6 +285,11 @@ pub fn resolve_local<'t>(
 
 /// Whether a statement declares `name`; the declaration if so.
 pub fn declares<'t>(stmt: Node<'t>, name: &str, src: &str) -> Option<LocalDecl<'t>> {
+    // `L1: L2: x := 1` — labels nest; unwrap them without recursion.
+    let mut stmt = stmt;
+    while stmt.kind_str() == "labeled_statement" {
+        stmt = stmt.named_child(1)?;
+    }
     match stmt.kind_str() {
         "short_var_declaration" => {
             let left = stmt.field(F.left)?;
@@ -362,7 +367,6 @@ pub fn declares<'t>(stmt: Node<'t>, name: &str, src: &str) -> Option<LocalDecl<'
             }
             None
         }
-        "labeled_statement" => stmt.named_child(1).and_then(|s| declares(s, name, src)),
         _ => None,
     }
 }

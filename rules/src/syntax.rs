@@ -3,6 +3,11 @@
 
 use tree_sitter::Node;
 
+/// Nodes nested deeper than this are not analysed (they are still walked, so comments
+/// are found): no real Go code nests a thousand levels, and per-node work that depends
+/// on depth must stay bounded on hostile input.
+pub const MAX_NESTING: usize = 1000;
+
 /// What a preorder visitor wants next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Walk {
@@ -160,24 +165,6 @@ pub fn selector_field<'s>(sel: Node<'_>, src: &'s str) -> Option<&'s str> {
         return None;
     }
     sel.field(F.field).map(|f| text(f, src))
-}
-
-/// Render a dotted access path (`s.conn`, `t`) when the expression is one.
-pub fn dotted_path(node: Node<'_>, src: &str) -> Option<String> {
-    let node = unparen(node);
-    match node.kind_str() {
-        "identifier" => Some(text(node, src).to_string()),
-        "selector_expression" => {
-            let op = node.field(F.operand)?;
-            let field = node.field(F.field)?;
-            let base = dotted_path(op, src)?;
-            Some(format!("{base}.{}", text(field, src)))
-        }
-        "unary_expression" if node.child(0).is_some_and(|c| c.kind_str() == "*") => {
-            dotted_path(node.field(F.operand)?, src)
-        }
-        _ => None,
-    }
 }
 
 /// The innermost enclosing function node (declaration or literal).

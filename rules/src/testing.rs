@@ -39,11 +39,13 @@ pub fn wants(file: &SourceFile) -> Vec<Want> {
             return Walk::Continue;
         }
         let text = file.text_of(n);
-        let Some(rest) = text.strip_prefix("//").map(str::trim_start) else {
-            return Walk::Continue;
-        };
-        let Some(rest) = rest.strip_prefix("want ") else {
-            return Walk::Continue;
+        // `// want ...`, or a marker after another comment: `//nolint:x // want "..."`.
+        let rest = match text.strip_prefix("//").map(str::trim_start) {
+            Some(r) if r.starts_with("want ") => &r[5..],
+            _ => match text.rfind("// want ") {
+                Some(i) if i > 0 => &text[i + 8..],
+                _ => return Walk::Continue,
+            },
         };
         let line = file.lines.line_of(n.start_byte());
         let line_start = file.lines.line_start(line);
@@ -251,4 +253,48 @@ pub fn check_fixtures(meta: &'static RuleMeta, anchors: &[&str]) {
     }, {
         insta::assert_snapshot!(meta.id, rendered);
     });
+}
+
+/// Lint a fixture directory with `settings` and compare with every `// want` marker
+/// (all rules). Returns the failures, empty when everything matched.
+pub fn check_dir(dir: &Path, settings: Settings) -> String {
+    let engine = Engine::new(settings);
+    let mut failures = String::new();
+    for pkg in package_dirs(dir) {
+        let files = load_package(&pkg);
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        for (i, lint) in crate::lint_sources(&engine, &refs, nearest_gomod(&pkg, dir), |_| true) {
+            let file = &files[i];
+            let rel = file
+                .path
+                .strip_prefix(dir)
+                .unwrap_or(&file.path)
+                .display()
+                .to_string();
+            let mut want: Vec<(u32, String)> =
+                wants(file).into_iter().map(|w| (w.line, w.rule)).collect();
+            for d in &lint.diagnostics {
+                match want
+                    .iter()
+                    .position(|(l, r)| *l == d.start.line && r == d.rule)
+                {
+                    Some(p) => {
+                        want.remove(p);
+                    }
+                    None => {
+                        let _ = writeln!(
+                            failures,
+                            "{rel}:{}: unexpected {}",
+                            d.start.line + 1,
+                            d.rule
+                        );
+                    }
+                }
+            }
+            for (l, r) in want {
+                let _ = writeln!(failures, "{rel}:{}: missing {r}", l + 1);
+            }
+        }
+    }
+    failures
 }

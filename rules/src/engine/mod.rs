@@ -91,6 +91,20 @@ impl Engine {
         &self.rules
     }
 
+    #[cfg(test)]
+    fn push_rule_for_test(&mut self, rule: &'static dyn Rule) {
+        let lang = language();
+        let pos = self.rules.len() as u8;
+        self.rules.push(rule);
+        for want in rule.meta().kinds {
+            for id in 0..lang.node_kind_count() as u16 {
+                if lang.node_kind_is_named(id) && lang.node_kind_for_id(id) == Some(want) {
+                    self.table[id as usize].push(pos);
+                }
+            }
+        }
+    }
+
     /// Index a package with these settings (the Go version override applies).
     pub fn index(
         &self,
@@ -153,7 +167,12 @@ impl Engine {
             if kind == self.comment_kind {
                 comments.push(node.start_byte()..node.end_byte());
             }
-            if let Some(wants) = self.table.get(kind as usize) {
+            let wants = if stack.len() <= crate::syntax::MAX_NESTING {
+                self.table.get(kind as usize)
+            } else {
+                None
+            };
+            if let Some(wants) = wants {
                 for &pos in wants {
                     let pos = pos as usize;
                     if !active[pos] || failed[pos] {
@@ -205,4 +224,112 @@ fn panic_message(rule: &str, payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
     format!("internal error in rule `{rule}`: {msg} (this is a faultline bug; please report it)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{check_dir, fixtures_root, load_package};
+
+    fn engine_fixture(name: &str) -> std::path::PathBuf {
+        fixtures_root().join("_engine").join(name)
+    }
+
+    #[test]
+    fn suppression_comments() {
+        let failures = check_dir(&engine_fixture("suppression"), Settings::default());
+        assert!(failures.is_empty(), "{failures}");
+    }
+
+    #[test]
+    fn suppressed_findings_are_kept_with_their_directive() {
+        let dir = engine_fixture("suppression");
+        let files = load_package(&dir);
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let engine = Engine::new(Settings::default());
+        let (_, lint) = crate::lint_sources(&engine, &refs, None, |_| true)
+            .into_iter()
+            .next()
+            .unwrap();
+        assert_eq!(lint.suppressed.len(), 7);
+        for s in &lint.suppressed {
+            assert!(lint.directive_used[s.directive]);
+        }
+        // The two directives that silence nothing.
+        let unused: Vec<u32> = lint
+            .directives
+            .iter()
+            .zip(&lint.directive_used)
+            .filter(|(_, used)| !**used)
+            .map(|(d, _)| d.line + 1)
+            .collect();
+        assert_eq!(unused.len(), 4, "{unused:?}");
+    }
+
+    #[test]
+    fn generated_files_get_no_findings() {
+        let failures = check_dir(&engine_fixture("generated"), Settings::default());
+        assert!(failures.is_empty(), "{failures}");
+    }
+
+    #[test]
+    fn syntax_errors_do_not_stop_linting() {
+        let dir = engine_fixture("syntax_error");
+        let failures = check_dir(&dir, Settings::default());
+        assert!(failures.is_empty(), "{failures}");
+        let files = load_package(&dir);
+        let engine = Engine::new(Settings::default());
+        let (_, lint) = crate::lint_sources(&engine, &[&files[0]], None, |_| true)
+            .into_iter()
+            .next()
+            .unwrap();
+        assert!(!lint.syntax_errors.is_empty());
+        assert_eq!(lint.syntax_errors[0].start.line, 9);
+    }
+
+    #[test]
+    fn a_panicking_rule_is_reported_not_fatal() {
+        struct Panics;
+        static META: RuleMeta = RuleMeta {
+            id: "ticker-not-stopped",
+            family: Family::Time,
+            severity: Severity::Error,
+            summary: "test",
+            raw_docs: "",
+            kinds: &["call_expression"],
+            fix: FixAvailability::None,
+            version_gated: false,
+            skip_test_files: false,
+        };
+        impl Rule for Panics {
+            fn meta(&self) -> &'static RuleMeta {
+                &META
+            }
+            fn check_node<'a>(
+                &self,
+                _: tree_sitter::Node<'a>,
+                _: &[tree_sitter::Node<'a>],
+                _: &Ctx<'a>,
+            ) {
+                panic!("boom");
+            }
+        }
+        static PANICS: Panics = Panics;
+        let mut engine = Engine::new(Settings::for_rule("tick-leak"));
+        engine.push_rule_for_test(&PANICS);
+        let file = SourceFile::from_string(
+            "x.go",
+            "package x\nimport \"time\"\nfunc f() { <-time.Tick(1) }\n".to_string(),
+        )
+        .unwrap();
+        let (_, lint) = crate::lint_sources(&engine, &[&file], None, |_| true)
+            .into_iter()
+            .next()
+            .unwrap();
+        assert_eq!(lint.internal_errors.len(), 1);
+        assert!(lint.internal_errors[0].contains("boom"));
+        // The other rule still ran.
+        assert_eq!(lint.diagnostics.len(), 1);
+        assert_eq!(lint.diagnostics[0].rule, "tick-leak");
+    }
 }

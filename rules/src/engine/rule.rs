@@ -139,3 +139,47 @@ macro_rules! declare_rule {
         }
     };
 }
+
+/// The Markdown page of one rule (`docs/rules/<id>.md`).
+pub fn render_rule_doc(m: &RuleMeta) -> String {
+    let mut facts = vec![
+        format!("Family: `{}`", m.family.as_str()),
+        format!("Severity: {}", m.severity.as_str()),
+    ];
+    if m.version_gated {
+        facts.push("Silent for modules at `go 1.23` or later".into());
+    }
+    if m.skip_test_files {
+        facts.push("Not run on `_test.go` files".into());
+    }
+    facts.push(match m.fix {
+        FixAvailability::None => "No automatic fix".into(),
+        FixAvailability::Sometimes => "Fix available in some cases".into(),
+        FixAvailability::Always => "Fix available".into(),
+    });
+    format!(
+        "<!-- Generated from the rule's doc comment by `UPDATE_DOCS=1 cargo test -p rules generated_docs`. Do not edit. -->\n# {}\n\n{}\n\n{}\n\n{}",
+        m.id,
+        m.summary,
+        facts.join(" · "),
+        m.docs()
+    )
+}
+
+/// The README's rule table.
+pub fn render_rule_table(rules: &[&dyn Rule]) -> String {
+    let mut out =
+        String::from("| Rule | Family | Severity | What it finds |\n| --- | --- | --- | --- |\n");
+    for r in rules {
+        let m = r.meta();
+        out.push_str(&format!(
+            "| [`{}`](docs/rules/{}.md) | {} | {} | {} |\n",
+            m.id,
+            m.id,
+            m.family.as_str(),
+            m.severity.as_str(),
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    out
+}

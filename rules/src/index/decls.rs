@@ -295,11 +295,20 @@ impl FileDecls {
             let ty = n
                 .field(F.ty)
                 .map(|t| TypeRef::from_node(t, src, &self.imports));
+            let values = n.field(F.value).map(syntax::expr_list).unwrap_or_default();
             let mut c = n.walk();
-            for name in n.children_by_field_id(F.name, &mut c) {
+            let names: Vec<Node> = n.children_by_field_id(F.name, &mut c).collect();
+            for (i, name) in names.iter().enumerate() {
+                // `var t = time.NewTicker(d)`: the constructor says the type.
+                let inferred = match (&ty, values.get(i)) {
+                    (None, Some(v)) if values.len() == names.len() => {
+                        infer_type(*v, src, &self.imports)
+                    }
+                    _ => None,
+                };
                 self.vars.push(VarDef {
-                    name: text(name, src).to_string(),
-                    ty: ty.clone(),
+                    name: text(*name, src).to_string(),
+                    ty: ty.clone().or(inferred),
                     file,
                     name_range: name.start_byte()..name.end_byte(),
                 });
@@ -333,6 +342,38 @@ impl FileDecls {
             syntax::Walk::Skip
         });
     }
+}
+
+/// Standard-library constructors whose result type rules care about:
+/// (import path, function, result type's package, type name, pointer).
+pub const KNOWN_CONSTRUCTORS: &[(&str, &str, &str, &str, bool)] = &[
+    ("time", "NewTicker", "time", "Ticker", true),
+    ("time", "NewTimer", "time", "Timer", true),
+    ("database/sql", "Open", "database/sql", "DB", true),
+    ("database/sql", "OpenDB", "database/sql", "DB", true),
+];
+
+/// The type of `pkg.Func(...)` for a known constructor.
+pub fn infer_type(value: Node<'_>, src: &str, imports: &Imports) -> Option<TypeRef> {
+    let value = syntax::unparen(value);
+    if value.kind_str() != "call_expression" {
+        return None;
+    }
+    let (Some(op), name) = syntax::callee(value)? else {
+        return None;
+    };
+    let path = imports.path_of(text(op, src))?;
+    let name = text(name, src);
+    let &(_, _, pkg, ty, pointer) = KNOWN_CONSTRUCTORS
+        .iter()
+        .find(|(p, f, ..)| *p == path && *f == name)?;
+    Some(TypeRef {
+        text: format!("{}{}.{}", if pointer { "*" } else { "" }, pkg, ty),
+        pointer,
+        pkg: Some(pkg.to_string()),
+        name: ty.to_string(),
+        kind: TypeKind::Named,
+    })
 }
 
 /// `^// Code generated .* DO NOT EDIT\.$`

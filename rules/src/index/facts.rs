@@ -98,6 +98,8 @@ pub struct UseStats {
     pub plain: u32,
     /// Referred to as a value (`f`, `s.run` passed or stored), not called.
     pub value: u32,
+    /// Of the `go` starts, those made from an `init` function (once per process).
+    pub go_from_init: u32,
 }
 
 impl UseStats {
@@ -106,9 +108,17 @@ impl UseStats {
         self.go > 0 && self.deferred == 0 && self.plain == 0 && self.value == 0
     }
 
-    fn bump(&mut self, kind: CallKind) {
+    /// Only ever started with `go`, and only from `init` functions.
+    pub fn only_go_from_init(&self) -> bool {
+        self.only_go() && self.go_from_init == self.go
+    }
+
+    fn bump(&mut self, kind: CallKind, in_init: bool) {
         match kind {
-            CallKind::Go => self.go += 1,
+            CallKind::Go => {
+                self.go += 1;
+                self.go_from_init += u32::from(in_init);
+            }
             CallKind::Defer => self.deferred += 1,
             CallKind::Plain => self.plain += 1,
         }
@@ -119,6 +129,7 @@ impl UseStats {
         self.deferred += o.deferred;
         self.plain += o.plain;
         self.value += o.value;
+        self.go_from_init += o.go_from_init;
     }
 }
 
@@ -142,6 +153,8 @@ struct FileWalk<'a> {
     declared: HashSet<&'a str>,
     params: Vec<&'a str>,
     recv: Option<&'a str>,
+    /// The current function is a package `init` function.
+    in_init: bool,
 }
 
 /// Extract the facts of one parsed file.
@@ -154,6 +167,7 @@ pub fn extract(root: Node<'_>, src: &str, imports: &Imports) -> FileFacts {
         declared: HashSet::new(),
         params: Vec::new(),
         recv: None,
+        in_init: false,
     };
     let mut c = root.walk();
     for top in root.named_children(&mut c) {
@@ -177,6 +191,9 @@ impl<'a> FileWalk<'a> {
     /// Package-level initialisers: only record names used as values.
     fn walk_refs(&mut self, node: Node<'a>) {
         syntax::walk_with_ancestors(node, &[], |n, anc| {
+            if anc.len() > syntax::MAX_NESTING {
+                return Walk::Skip;
+            }
             self.record_value_ref(n, anc);
             Walk::Continue
         });
@@ -194,6 +211,8 @@ impl<'a> FileWalk<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        self.in_init = decl.kind_str() == "function_declaration"
+            && decl.field(F.name).is_some_and(|n| text(n, src) == "init");
         self.recv = decl
             .field(F.receiver)
             .and_then(|r| sema::param_names(r, src).into_iter().next())
@@ -204,7 +223,9 @@ impl<'a> FileWalk<'a> {
         };
         let base = [root, decl];
         syntax::walk_with_ancestors(body, &base, |n, anc| {
-            super::lock::on_node(&mut self.cur.lock, n, anc, decl, src, self.imports);
+            if anc.len() > syntax::MAX_NESTING {
+                return Walk::Skip;
+            }
             match n.kind_str() {
                 "call_expression" => self.on_call(n, anc, decl),
                 "identifier" => {
@@ -215,6 +236,10 @@ impl<'a> FileWalk<'a> {
                     self.record_value_ref(n, anc);
                 }
                 "selector_expression" => self.record_value_ref(n, anc),
+                // Lock family: channel operations and channel fields (see `index::lock`).
+                "send_statement" | "unary_expression" | "select_statement" | "keyed_element" => {
+                    super::lock::on_node(&mut self.cur.lock, n, anc, decl, src, &self.declared)
+                }
                 "short_var_declaration" => {
                     self.declare_list(n.field(F.left));
                     self.on_alias(n);
@@ -316,26 +341,41 @@ impl<'a> FileWalk<'a> {
             return;
         };
         let name = text(name_node, self.src);
+        // Lock family: blocking calls, channel makes, unlocks (see `index::lock`).
+        let site = super::lock::CallAt {
+            call,
+            op: operand,
+            name: name_node,
+            decl,
+        };
+        super::lock::on_call(
+            &mut self.cur.lock,
+            site,
+            anc,
+            self.src,
+            self.imports,
+            &self.declared,
+        );
         let kind = Self::call_kind(anc);
-        let mut chain: Vec<Node> = Vec::with_capacity(anc.len() + 1);
-        chain.extend_from_slice(anc);
-        chain.push(call);
+        // Names inside the call resolve against the call's ancestors (no copy: this runs
+        // for every call, and copying the chain would be quadratic in nesting depth).
+        let chain = anc;
         let callee = match operand {
             None => {
                 if syntax::is_builtin_func(name)
                     || (self.declared.contains(name)
-                        && sema::resolve_local(name, name_node, &chain, self.src).is_some())
+                        && sema::resolve_local(name, name_node, chain, self.src).is_some())
                 {
                     return; // a builtin, or a local function value
                 }
                 Callee::Func(name.to_string())
             }
             Some(op) => {
-                if self.is_import(op, &chain) {
+                if self.is_import(op, chain) {
                     return; // a function of another package
                 }
                 let indexed = MethodFact::of_method(name).is_some();
-                let recv = self.target_of(op, &chain, decl, indexed);
+                let recv = self.target_of(op, chain, decl, indexed);
                 if indexed && let Some(t) = &recv {
                     self.cur.method_calls.push(MethodCall {
                         target: t.clone(),
@@ -353,7 +393,7 @@ impl<'a> FileWalk<'a> {
             .uses
             .entry(name.to_string())
             .or_default()
-            .bump(kind);
+            .bump(kind, self.in_init);
         let args: Vec<Option<Target>> = syntax::call_args(call)
             .into_iter()
             .map(|a| {
@@ -362,7 +402,7 @@ impl<'a> FileWalk<'a> {
                 } else {
                     a
                 };
-                self.target_of(a, &chain, decl, false)
+                self.target_of(a, chain, decl, false)
             })
             .collect();
         // A call passing nothing we track cannot carry a fact.

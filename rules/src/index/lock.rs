@@ -130,91 +130,176 @@ fn is_package_ident(
 }
 
 /// The typeable shape of a receiver expression (`s.db`, `c`, `http.DefaultClient`,
-/// `s.pool.Get()`), given its ancestors.
+/// `s.pool.Get()`), given the ancestors of the expression (or of the call it is the
+/// receiver of).
 pub fn recv_ref(expr: Node<'_>, anc: &[Node<'_>], src: &str, imports: &Imports) -> Option<RecvRef> {
-    recv_ref_at(expr, anc, src, imports, 0)
+    Scope {
+        src,
+        imports,
+        fast: None,
+    }
+    .recv_ref(expr, anc, 0)
 }
 
-fn recv_ref_at<'t>(
-    expr: Node<'t>,
-    anc: &[Node<'t>],
-    src: &str,
-    imports: &Imports,
-    depth: u8,
-) -> Option<RecvRef> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let mut fields = Vec::new();
-    let mut cur = syntax::unparen(expr);
-    let root = loop {
-        match cur.kind_str() {
-            "selector_expression" => {
-                let f = cur.field(F.field)?;
-                fields.push(text(f, src).to_string());
-                cur = syntax::unparen(cur.field(F.operand)?);
-            }
-            "unary_expression" if matches!(cur.child(0).map(|c| c.kind_str()), Some("&" | "*")) => {
-                cur = syntax::unparen(cur.field(F.operand)?);
-            }
-            "identifier" => break None,
-            _ => {
-                let anc_v = ancestors_to(anc, cur);
-                break Some(value_ref(cur, &anc_v, src, imports, depth + 1)?);
-            }
+/// What name resolution may use. `fast`: the names declared so far in the top-level
+/// function `decl` (the facts walk keeps them); a root name not among them is the
+/// receiver, a parameter or a package-level name, found without walking scopes.
+struct Scope<'s, 'h, 't> {
+    src: &'s str,
+    imports: &'s Imports,
+    fast: Option<(&'h HashSet<&'h str>, Node<'t>)>,
+}
+
+impl<'t> Scope<'_, '_, 't> {
+    fn recv_ref(&self, expr: Node<'t>, anc: &[Node<'t>], depth: u8) -> Option<RecvRef> {
+        if depth > MAX_DEPTH {
+            return None;
         }
-    };
-    fields.reverse();
-    let root = match root {
-        Some(r) => r,
-        None => {
-            let name = text(cur, src);
-            if name == "_" {
+        let src = self.src;
+        let mut fields = Vec::new();
+        let mut cur = syntax::unparen(expr);
+        let root = loop {
+            if fields.len() > 64 {
                 return None;
             }
-            match sema::resolve_local(name, cur, anc, src) {
-                Some(decl) => decl_ref(decl, anc, src, imports, depth)?,
-                None => match imports.path_of(name) {
-                    Some(path) => {
-                        // `pkg.Var...`: a variable of another package.
-                        if fields.is_empty() {
+            match cur.kind_str() {
+                "selector_expression" => {
+                    let f = cur.field(F.field)?;
+                    fields.push(text(f, src).to_string());
+                    cur = syntax::unparen(cur.field(F.operand)?);
+                }
+                "unary_expression"
+                    if matches!(cur.child(0).map(|c| c.kind_str()), Some("&" | "*")) =>
+                {
+                    cur = syntax::unparen(cur.field(F.operand)?);
+                }
+                "identifier" => break None,
+                _ => {
+                    let anc_v = ancestors_to(anc, cur);
+                    break Some(self.value_ref(cur, &anc_v, depth + 1)?);
+                }
+            }
+        };
+        fields.reverse();
+        let root = match root {
+            Some(r) => r,
+            None => {
+                let name = text(cur, src);
+                if name == "_" {
+                    return None;
+                }
+                let local = match self.fast {
+                    Some((declared, decl)) if !declared.contains(name) => {
+                        sema::func_declares(decl, name, src)
+                    }
+                    _ => sema::resolve_local(name, cur, anc, src),
+                };
+                match local {
+                    Some(decl) => self.decl_ref(decl, anc, depth)?,
+                    None => match self.imports.path_of(name) {
+                        Some(path) => {
+                            // `pkg.Var...`: a variable of another package.
+                            if fields.is_empty() {
+                                return None;
+                            }
+                            let first = fields.remove(0);
+                            RootRef::Typed(catalog::package_var(path, &first)?)
+                        }
+                        None => RootRef::PkgVar(name.to_string()),
+                    },
+                }
+            }
+        };
+        Some(RecvRef { root, fields })
+    }
+
+    /// The type source of a local declaration.
+    fn decl_ref(&self, decl: LocalDecl<'t>, anc: &[Node<'t>], depth: u8) -> Option<RootRef> {
+        if let Some(ty) = decl.type_node() {
+            return Some(RootRef::Typed(TypeRef::from_node(
+                ty,
+                self.src,
+                self.imports,
+            )));
+        }
+        let LocalDecl::Local {
+            stmt, name, value, ..
+        } = decl
+        else {
+            return None;
+        };
+        let value = match value {
+            Some(v) => v,
+            None => first_of_multi(stmt, name)?,
+        };
+        let anc_v = ancestors_to(anc, value);
+        // The initialiser's names resolve by scope: the fast path knows the names
+        // declared before the use, not before the initialiser.
+        let slow = Scope {
+            src: self.src,
+            imports: self.imports,
+            fast: None,
+        };
+        slow.value_ref(value, &anc_v, depth + 1)
+    }
+
+    /// The type source of a value expression (an initialiser), given its ancestors.
+    fn value_ref(&self, value: Node<'t>, anc: &[Node<'t>], depth: u8) -> Option<RootRef> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let src = self.src;
+        let v = syntax::unparen(value);
+        match v.kind_str() {
+            "call_expression" => {
+                let (op, name) = syntax::callee(v)?;
+                let fname = text(name, src);
+                match op {
+                    Some(op) => {
+                        if let Some(path) = is_package_ident(op, anc, src, self.imports) {
+                            return catalog::constructor_result(&path, fname).map(RootRef::Typed);
+                        }
+                        let inner = self.recv_ref(op, anc, depth + 1)?;
+                        Some(RootRef::Result(Box::new(inner), fname.to_string()))
+                    }
+                    None if fname == "new" => {
+                        let arg = *syntax::call_args(v).first()?;
+                        Some(RootRef::Typed(type_of_type_expr(arg, src, self.imports)?))
+                    }
+                    None if syntax::is_builtin_func(fname) => None,
+                    None => {
+                        if sema::resolve_local(fname, name, anc, src).is_some() {
                             return None;
                         }
-                        let first = fields.remove(0);
-                        RootRef::Typed(catalog::package_var(path, &first)?)
+                        Some(RootRef::FuncResult(fname.to_string()))
                     }
-                    None => RootRef::PkgVar(name.to_string()),
-                },
+                }
             }
+            "unary_expression" if v.child(0).is_some_and(|c| c.kind_str() == "&") => {
+                self.value_ref(v.field(F.operand)?, anc, depth)
+            }
+            "composite_literal" => Some(RootRef::Typed(type_of_type_expr(
+                v.field(F.ty)?,
+                src,
+                self.imports,
+            )?)),
+            "type_assertion_expression" => Some(RootRef::Typed(TypeRef::from_node(
+                v.field(F.ty)?,
+                src,
+                self.imports,
+            ))),
+            "identifier" | "selector_expression" => {
+                let r = self.recv_ref(v, anc, depth + 1)?;
+                if r.fields.is_empty() {
+                    Some(r.root)
+                } else {
+                    // `c := s.conn`: a field path; the result of no call.
+                    Some(RootRef::Result(Box::new(r), String::new()))
+                }
+            }
+            _ => None,
         }
-    };
-    Some(RecvRef { root, fields })
-}
-
-/// The type source of a local declaration.
-fn decl_ref<'t>(
-    decl: LocalDecl<'t>,
-    anc: &[Node<'t>],
-    src: &str,
-    imports: &Imports,
-    depth: u8,
-) -> Option<RootRef> {
-    if let Some(ty) = decl.type_node() {
-        return Some(RootRef::Typed(TypeRef::from_node(ty, src, imports)));
     }
-    let LocalDecl::Local {
-        stmt, name, value, ..
-    } = decl
-    else {
-        return None;
-    };
-    let value = match value {
-        Some(v) => v,
-        None => first_of_multi(stmt, name)?,
-    };
-    let anc_v = ancestors_to(anc, value);
-    let r = value_ref(value, &anc_v, src, imports, depth + 1)?;
-    Some(r)
 }
 
 /// `a, err := f()`: the call, when `name` is the first name on the left.
@@ -232,71 +317,6 @@ fn first_of_multi<'t>(stmt: Node<'t>, name: Node<'t>) -> Option<Node<'t>> {
         _ => return None,
     };
     (rights.len() == 1 && lefts.first() == Some(&name)).then(|| rights[0])
-}
-
-/// The type source of a value expression (an initialiser).
-fn value_ref<'t>(
-    value: Node<'t>,
-    anc: &[Node<'t>],
-    src: &str,
-    imports: &Imports,
-    depth: u8,
-) -> Option<RootRef> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let v = syntax::unparen(value);
-    match v.kind_str() {
-        "call_expression" => {
-            let (op, name) = syntax::callee(v)?;
-            let fname = text(name, src);
-            let mut chain = anc.to_vec();
-            chain.push(v);
-            match op {
-                Some(op) => {
-                    if let Some(path) = is_package_ident(op, &chain, src, imports) {
-                        return catalog::constructor_result(&path, fname).map(RootRef::Typed);
-                    }
-                    let inner = recv_ref_at(op, &chain, src, imports, depth + 1)?;
-                    Some(RootRef::Result(Box::new(inner), fname.to_string()))
-                }
-                None if fname == "new" => {
-                    let arg = *syntax::call_args(v).first()?;
-                    Some(RootRef::Typed(type_of_type_expr(arg, src, imports)?))
-                }
-                None if syntax::is_builtin_func(fname) => None,
-                None => {
-                    if sema::resolve_local(fname, name, &chain, src).is_some() {
-                        return None;
-                    }
-                    Some(RootRef::FuncResult(fname.to_string()))
-                }
-            }
-        }
-        "unary_expression" if v.child(0).is_some_and(|c| c.kind_str() == "&") => {
-            value_ref(v.field(F.operand)?, anc, src, imports, depth)
-        }
-        "composite_literal" => Some(RootRef::Typed(type_of_type_expr(
-            v.field(F.ty)?,
-            src,
-            imports,
-        )?)),
-        "type_assertion_expression" => Some(RootRef::Typed(TypeRef::from_node(
-            v.field(F.ty)?,
-            src,
-            imports,
-        ))),
-        "identifier" | "selector_expression" => {
-            let r = recv_ref_at(v, anc, src, imports, depth + 1)?;
-            if r.fields.is_empty() {
-                Some(r.root)
-            } else {
-                // `c := s.conn`: a field path; keep it as the result of no call.
-                Some(RootRef::Result(Box::new(r), String::new()))
-            }
-        }
-        _ => None,
-    }
 }
 
 /// A type written where an expression may stand (`new(sync.WaitGroup)` parses the
@@ -371,9 +391,7 @@ fn is_context_call(call: Node<'_>, anc: &[Node<'_>], src: &str, imports: &Import
     };
     let fname = text(name, src);
     let Some(op) = op else { return false };
-    let mut chain = anc.to_vec();
-    chain.push(call);
-    match is_package_ident(op, &chain, src, imports) {
+    match is_package_ident(op, anc, src, imports) {
         Some(path) => path == "context",
         None => fname == "Context" && syntax::call_args(call).is_empty(),
     }
@@ -381,7 +399,11 @@ fn is_context_call(call: Node<'_>, anc: &[Node<'_>], src: &str, imports: &Import
 
 /// A cheap look at the first argument before the precise [`is_context_arg`].
 pub fn may_be_context(arg: Node<'_>, src: &str) -> bool {
-    let t = text(syntax::unparen(arg), src);
+    let arg = syntax::unparen(arg);
+    if arg.end_byte() - arg.start_byte() > 64 {
+        return false;
+    }
+    let t = text(arg, src);
     t.contains("ctx") || t.contains("Ctx") || t.ends_with("Context()") || t.starts_with("context.")
 }
 
@@ -441,11 +463,13 @@ pub fn always_ready(op: Node<'_>, anc: &[Node<'_>], src: &str) -> bool {
                 return false;
             };
             let ch = chan_text(ch, src);
-            anc.iter().rev().take_while(|a| !syntax::is_func(a.kind_str())).any(|a| {
-                matches!(a.kind_str(), "for_statement" | "if_statement")
-                    && loop_or_if_condition(*a)
-                        .is_some_and(|cond| len_positive(cond, &ch, src))
-            })
+            anc.iter()
+                .rev()
+                .take_while(|a| !syntax::is_func(a.kind_str()))
+                .any(|a| {
+                    matches!(a.kind_str(), "for_statement" | "if_statement")
+                        && loop_or_if_condition(*a).is_some_and(|cond| len_positive(cond, &ch, src))
+                })
         }
         _ => false,
     }
@@ -457,11 +481,14 @@ fn collector_param(ch: Node<'_>, anc: &[Node<'_>], src: &str) -> bool {
     if ch.kind_str() != "identifier" {
         return false;
     }
-    let Some(LocalDecl::Param { func, ty, .. }) = sema::resolve_local(text(ch, src), ch, anc, src) else {
+    let Some(LocalDecl::Param { func, ty, .. }) = sema::resolve_local(text(ch, src), ch, anc, src)
+    else {
         return false;
     };
     func.kind_str() == "method_declaration"
-        && func.field(F.name).is_some_and(|n| matches!(text(n, src), "Collect" | "Describe"))
+        && func
+            .field(F.name)
+            .is_some_and(|n| matches!(text(n, src), "Collect" | "Describe"))
         && text(ty, src).starts_with("chan<-")
 }
 
@@ -471,11 +498,13 @@ fn loop_or_if_condition(stmt: Node<'_>) -> Option<Node<'_>> {
         return stmt.field(F.condition);
     }
     let mut c = stmt.walk();
-    let found = stmt.named_children(&mut c).find_map(|n| match n.kind_str() {
-        "for_clause" => n.field(F.condition),
-        "block" | "range_clause" | "comment" => None,
-        _ => Some(n),
-    });
+    let found = stmt
+        .named_children(&mut c)
+        .find_map(|n| match n.kind_str() {
+            "for_clause" => n.field(F.condition),
+            "block" | "range_clause" | "comment" => None,
+            _ => Some(n),
+        });
     found
 }
 
@@ -517,14 +546,20 @@ fn len_positive(cond: Node<'_>, ch: &str, src: &str) -> bool {
     if cond.kind_str() != "binary_expression" {
         return false;
     }
-    let (Some(l), Some(op), Some(r)) = (cond.field(F.left), cond.field(F.operator), cond.field(F.right)) else {
+    let (Some(l), Some(op), Some(r)) = (
+        cond.field(F.left),
+        cond.field(F.operator),
+        cond.field(F.right),
+    ) else {
         return false;
     };
     let is_len = |n: Node<'_>| {
         let n = syntax::unparen(n);
         n.kind_str() == "call_expression"
             && syntax::callee(n).is_some_and(|(o, f)| o.is_none() && text(f, src) == "len")
-            && syntax::call_args(n).first().is_some_and(|a| chan_text(*a, src) == ch)
+            && syntax::call_args(n)
+                .first()
+                .is_some_and(|a| chan_text(*a, src) == ch)
     };
     let zero = |n: Node<'_>| text(n, src).trim() == "0";
     match text(op, src) {
@@ -599,34 +634,37 @@ pub(super) fn on_node(
     anc: &[Node<'_>],
     decl: Node<'_>,
     src: &str,
-    imports: &Imports,
+    declared: &HashSet<&str>,
 ) {
     let kind = n.kind_str();
-    match kind {
-        "call_expression" => on_call(facts, n, anc, decl, src, imports),
-        "send_statement" | "unary_expression" | "select_statement" => {
-            on_chan(facts, n, kind, anc, decl, src)
-        }
-        "keyed_element" => on_keyed(facts, n, anc, src),
-        _ => {}
+    if kind == "keyed_element" {
+        on_keyed(facts, n, anc, src, declared);
+    } else {
+        on_chan(facts, n, kind, anc, decl, src);
     }
 }
 
 /// `T{f: ch}` with `ch := make(chan T, n)` local: field `f` holds a buffered channel.
-fn on_keyed(facts: &mut LockFacts, n: Node<'_>, anc: &[Node<'_>], src: &str) {
+fn on_keyed(
+    facts: &mut LockFacts,
+    n: Node<'_>,
+    anc: &[Node<'_>],
+    src: &str,
+    declared: &HashSet<&str>,
+) {
     let (Some(key), Some(value)) = (n.field(F.key), n.field(F.value)) else {
         return;
     };
     let Some(v) = value.named_child(0).map(syntax::unparen) else {
         return;
     };
-    if v.kind_str() != "identifier" {
+    if v.kind_str() != "identifier" || !declared.contains(text(v, src)) {
         return;
     }
-    let mut chain = anc.to_vec();
-    chain.push(n);
-    chain.push(value);
-    let Some(LocalDecl::Local { value: Some(init), .. }) = sema::resolve_local(text(v, src), v, &chain, src) else {
+    let Some(LocalDecl::Local {
+        value: Some(init), ..
+    }) = sema::resolve_local(text(v, src), v, anc, src)
+    else {
         return;
     };
     let init = syntax::unparen(init);
@@ -636,31 +674,49 @@ fn on_keyed(facts: &mut LockFacts, n: Node<'_>, anc: &[Node<'_>], src: &str) {
         return;
     }
     if let Some(buffered) = chan_make(init, src) {
-        facts.chan_makes.push((text(key, src).trim().to_string(), buffered));
+        facts
+            .chan_makes
+            .push((text(key, src).trim().to_string(), buffered));
     }
 }
 
-fn on_call(
+/// A call as the facts walk sees it: the call, its callee parts, and the top-level
+/// function it is in.
+#[derive(Clone, Copy)]
+pub(super) struct CallAt<'t> {
+    pub call: Node<'t>,
+    pub op: Option<Node<'t>>,
+    pub name: Node<'t>,
+    pub decl: Node<'t>,
+}
+
+/// Record what a call contributes: a blocking candidate, an unlock, a channel make.
+/// Filters by name before any resolution; `declared` (names declared so far in the
+/// function) spares the scope walk for receivers, parameters and package names.
+pub(super) fn on_call(
     facts: &mut LockFacts,
-    n: Node<'_>,
+    at: CallAt<'_>,
     anc: &[Node<'_>],
-    decl: Node<'_>,
     src: &str,
     imports: &Imports,
+    declared: &HashSet<&str>,
 ) {
-    let Some((op, name)) = syntax::callee(n) else {
-        return;
-    };
+    let CallAt {
+        call,
+        op,
+        name,
+        decl,
+    } = at;
     let fname = text(name, src);
     let Some(op) = op else {
         if fname == "make" {
-            record_chan_make(facts, n, anc, src);
+            record_chan_make(facts, call, anc, src);
         }
         return;
     };
     if matches!(fname, "Unlock" | "RUnlock") {
         if facts.first_unlock.is_none() {
-            facts.first_unlock = Some(n.start_byte());
+            facts.first_unlock = Some(call.start_byte());
         }
         return;
     }
@@ -668,39 +724,40 @@ fn on_call(
         return;
     }
     // Cheap name filters first.
-    let pkg_func = op.kind_str() == "identifier"
-        && imports
-            .path_of(text(op, src))
-            .is_some_and(|p| catalog::builtin_func(p, fname));
-    let method = !pkg_func && catalog::builtin_method_name(fname);
-    let first_arg = n
+    let op_name = (op.kind_str() == "identifier").then(|| text(op, src));
+    let pkg_path = op_name
+        .filter(|n| !declared.contains(n))
+        .and_then(|n| imports.path_of(n));
+    let pkg_func = pkg_path.is_some_and(|p| catalog::builtin_func(p, fname));
+    let method = pkg_path.is_none() && catalog::builtin_method_name(fname);
+    let first_arg = call
         .field(F.arguments)
         .and_then(|a| a.named_child(0))
         .filter(|a| a.kind_str() != "comment");
-    let ctx_first = !pkg_func && first_arg.is_some_and(|a| may_be_context(a, src));
+    let ctx_first = pkg_path.is_none() && first_arg.is_some_and(|a| may_be_context(a, src));
     if !(pkg_func || method || ctx_first) {
         return;
     }
-    if !unconditional(n, anc, decl) || (fname == "Rollback" && in_defer(anc, decl)) {
+    if !unconditional(call, anc, decl) || (fname == "Rollback" && in_defer(anc, decl)) {
         return;
     }
-    let mut chain = anc.to_vec();
-    chain.push(n);
     let op_site = if pkg_func {
-        match is_package_ident(op, &chain, src, imports) {
-            Some(pkg) => IoOp::Func {
-                pkg,
-                name: fname.to_string(),
-            },
-            None => return,
+        IoOp::Func {
+            pkg: pkg_path.unwrap_or_default().to_string(),
+            name: fname.to_string(),
         }
     } else {
         let ctx_first =
-            ctx_first && first_arg.is_some_and(|a| is_context_arg(a, &chain, src, imports));
+            ctx_first && first_arg.is_some_and(|a| is_context_arg(a, anc, src, imports));
         if !method && !ctx_first {
             return;
         }
-        let Some(recv) = recv_ref(op, &chain, src, imports) else {
+        let scope = Scope {
+            src,
+            imports,
+            fast: Some((declared, decl)),
+        };
+        let Some(recv) = scope.recv_ref(op, anc, 0) else {
             return;
         };
         IoOp::Method {
@@ -734,7 +791,10 @@ fn record_chan_make(facts: &mut LockFacts, call: Node<'_>, anc: &[Node<'_>], src
                 return;
             }
             let rights = syntax::expr_list(parent);
-            let lefts = stmt.field(F.left).map(syntax::expr_list).unwrap_or_default();
+            let lefts = stmt
+                .field(F.left)
+                .map(syntax::expr_list)
+                .unwrap_or_default();
             let Some(i) = rights.iter().position(|r| *r == call) else {
                 return;
             };

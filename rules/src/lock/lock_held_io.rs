@@ -32,9 +32,17 @@ declare_rule! {
     /// Not flagged: I/O after the unlock; in a closure defined (not called) under the
     /// lock; in a goroutine started under the lock; `defer tx.Rollback()` (no I/O once the
     /// transaction committed); `Rows.Next`, `Scan`, `Close` and response-body reads; writes
-    /// to `os.Stdout`/`os.Stderr`; a send on a channel the function itself made with a
-    /// buffer (`ch := make(chan T, n)`). The option `io-calls` adds entries
-    /// (`"os/exec.Cmd.Run"`, `"github.com/acme/kv.Client.Get"`).
+    /// to `os.Stdout`/`os.Stderr`. Channel operations that cannot block by construction:
+    /// a send on a channel the function made with a buffer, or on a field the package only
+    /// ever makes buffered (a queue hand-off: semaphores, per-call result slots, event
+    /// queues); a send right after draining the same channel (`select { case <-c:
+    /// default: }; c <- v`); a receive guarded by `len(c) > 0`; sends on the `chan<-`
+    /// parameter of a Prometheus-style `Collect`/`Describe` (drained by contract). A mutex
+    /// named for the I/O it serialises (`writeMu`, `wrMu`, `sendLock`, `readMu`, `fileMu`,
+    /// `logMu`, `handshakeMutex`) is held across that I/O on purpose. `_test.go` files are
+    /// not checked: tests hold locks across sleeps and channel handshakes to force
+    /// interleavings. The option `io-calls` adds entries (`"os/exec.Cmd.Run"`,
+    /// `"github.com/acme/kv.Client.Get"`).
     ///
     /// ## Why is this bad?
     /// A mutex is meant to be held for nanoseconds. Holding it across a network round trip,
@@ -44,6 +52,12 @@ declare_rule! {
     ///
     /// ## Example
     /// ```go,want
+    /// type Cache struct {
+    ///     mu    sync.Mutex
+    ///     db    *sql.DB
+    ///     items map[string]string
+    /// }
+    ///
     /// func (c *Cache) Get(ctx context.Context, key string) (string, error) {
     ///     c.mu.Lock()
     ///     defer c.mu.Unlock()
@@ -59,6 +73,12 @@ declare_rule! {
     ///
     /// Use instead:
     /// ```go
+    /// type Cache struct {
+    ///     mu    sync.Mutex
+    ///     db    *sql.DB
+    ///     items map[string]string
+    /// }
+    ///
     /// func (c *Cache) Get(ctx context.Context, key string) (string, error) {
     ///     c.mu.Lock()
     ///     v, ok := c.items[key]
@@ -97,13 +117,21 @@ impl Rule for LockHeldIo {
     }
 
     fn check_node<'a>(&self, call: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        let Some((Some(op), name)) = syntax::callee(call) else {
+        // Every call comes here: look at the callee's last token before anything else.
+        let Some(f) = call.child(0) else { return };
+        if f.kind_str() != "selector_expression" {
+            return;
+        }
+        let Some(name) = f.child(f.child_count().saturating_sub(1) as u32) else {
             return;
         };
         let lname = ctx.text(name);
         if !matches!(lname, "Lock" | "RLock") || !syntax::call_args(call).is_empty() {
             return;
         }
+        let Some(op) = f.field(F.operand).map(syntax::unparen) else {
+            return;
+        };
         // `m.Lock()` as a statement of a block.
         let n = anc.len();
         if n < 2
@@ -115,9 +143,7 @@ impl Rule for LockHeldIo {
         let Some((frame_pos, frame)) = flow::innermost_func(anc) else {
             return;
         };
-        let mut chain = anc.to_vec();
-        chain.push(call);
-        if !is_mutex(ctx, op, &chain) {
+        if !is_mutex(ctx, op, anc) {
             return;
         }
         let mutex = normalize(ctx.text(op));
@@ -296,7 +322,9 @@ impl<'c, 'a> Section<'c, 'a> {
             "call_expression" => self.check_call(node, anc),
             "send_statement" => {
                 if !facts::in_select_communication(node, anc)
-                    && !node.field(F.channel).is_some_and(|ch| is_queue(ctx, ch, anc))
+                    && !node
+                        .field(F.channel)
+                        .is_some_and(|ch| is_queue(ctx, ch, anc))
                     && !facts::always_ready(node, anc, ctx.src())
                     && let Some(arrow) = facts::arrow_token(node)
                 {
@@ -333,11 +361,11 @@ impl<'c, 'a> Section<'c, 'a> {
             return;
         };
         let fname = ctx.text(name);
-        let mut chain = anc.to_vec();
-        chain.push(call);
+        // Names in the call resolve against the call's ancestors (no copy per call).
+        let chain = anc;
         let Some(op) = op else {
             // A same-package function.
-            if syntax::is_builtin_func(fname) || ctx.resolve(name, &chain).is_some() {
+            if syntax::is_builtin_func(fname) || ctx.resolve(name, chain).is_some() {
                 return;
             }
             if let Some(g) = ctx.pkg.func_named(fname) {
@@ -347,7 +375,7 @@ impl<'c, 'a> Section<'c, 'a> {
         };
         if op.kind_str() == "identifier"
             && let Some(path) = ctx.imports().path_of(ctx.text(op))
-            && ctx.resolve(op, &chain).is_none()
+            && ctx.resolve(op, chain).is_none()
         {
             if let Some(kind) = self.catalog.func(path, fname) {
                 self.report_io(name, &format!("{}.{fname}", ctx.text(op)), kind);
@@ -355,7 +383,7 @@ impl<'c, 'a> Section<'c, 'a> {
             return;
         }
         let src = ctx.src();
-        let Some(recv) = facts::recv_ref(op, &chain, src, ctx.imports()) else {
+        let Some(recv) = facts::recv_ref(op, chain, src, ctx.imports()) else {
             return;
         };
         let Some(ty) = ctx.pkg.resolve_recv(&recv) else {
@@ -365,7 +393,7 @@ impl<'c, 'a> Section<'c, 'a> {
         let args = syntax::call_args(call);
         let ctx_first = args
             .first()
-            .is_some_and(|a| facts::is_context_arg(*a, &chain, src, ctx.imports()));
+            .is_some_and(|a| facts::is_context_arg(*a, chain, src, ctx.imports()));
         let site = IoOp::Method {
             recv,
             name: fname.to_string(),
@@ -498,13 +526,39 @@ fn is_queue<'a>(ctx: &Ctx<'a>, ch: Node<'a>, anc: &[Node<'a>]) -> bool {
 fn serialises_io(mutex: &str) -> bool {
     let last = mutex.rsplit('.').next().unwrap_or(mutex);
     let lower = last.to_ascii_lowercase();
-    if matches!(lower.as_str(), "wmu" | "rmu" | "wlock" | "wmutex" | "wrmu" | "rdmu" | "in" | "out") {
+    if matches!(
+        lower.as_str(),
+        "wmu" | "rmu" | "wlock" | "wmutex" | "wrmu" | "rdmu" | "in" | "out"
+    ) {
         return true;
     }
     const WORDS: [&str; 26] = [
-        "write", "writer", "writes", "writing", "wr", "read", "reader", "reads", "reading", "rd",
-        "send", "sender", "sending", "recv", "receive", "file", "fd", "dir", "log", "logger",
-        "handshake", "rotate", "rotation", "flush", "io", "blocker",
+        "write",
+        "writer",
+        "writes",
+        "writing",
+        "wr",
+        "read",
+        "reader",
+        "reads",
+        "reading",
+        "rd",
+        "send",
+        "sender",
+        "sending",
+        "recv",
+        "receive",
+        "file",
+        "fd",
+        "dir",
+        "log",
+        "logger",
+        "handshake",
+        "rotate",
+        "rotation",
+        "flush",
+        "io",
+        "blocker",
     ];
     camel_words(last).any(|w| WORDS.contains(&w.as_str()))
 }
@@ -523,8 +577,7 @@ fn camel_words(name: &str) -> impl Iterator<Item = String> + '_ {
         }
         let boundary = c.is_uppercase()
             && !cur.is_empty()
-            && (chars[i - 1].is_lowercase()
-                || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
+            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
         if boundary {
             words.push(std::mem::take(&mut cur));
         }
@@ -690,10 +743,31 @@ mod tests {
 
     #[test]
     fn io_serialising_names() {
-        for n in ["c.writeMu", "wrMu", "p.wmu", "sendLock", "s.readMu", "fileMutex", "logMu", "c.handshakeMutex", "rotate_mu", "c.in"] {
+        for n in [
+            "c.writeMu",
+            "wrMu",
+            "p.wmu",
+            "sendLock",
+            "s.readMu",
+            "fileMutex",
+            "logMu",
+            "c.handshakeMutex",
+            "rotate_mu",
+            "c.in",
+        ] {
             assert!(serialises_io(n), "{n}");
         }
-        for n in ["mu", "s.mu", "threadMu", "readyMu", "sessionMu", "lock", "connsMu", "timeoutMu", "stateLock"] {
+        for n in [
+            "mu",
+            "s.mu",
+            "threadMu",
+            "readyMu",
+            "sessionMu",
+            "lock",
+            "connsMu",
+            "timeoutMu",
+            "stateLock",
+        ] {
             assert!(!serialises_io(n), "{n}");
         }
     }

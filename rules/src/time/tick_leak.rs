@@ -3,7 +3,7 @@ use tree_sitter::Node;
 
 use crate::declare_rule;
 use crate::engine::{Ctx, Rule, RuleMeta};
-use crate::syntax::{self, Walk};
+use crate::syntax;
 
 declare_rule! {
     /// ## What it does
@@ -67,21 +67,24 @@ impl Rule for TickLeak {
             return;
         };
         // Package level: one ticker for the life of the process.
-        let Some((_, outer)) = crate::flow::outermost_func(anc) else {
+        if crate::flow::outermost_func(anc).is_none() {
             return;
-        };
-        if ctx.package_name() == "main"
-            && outer.kind_str() == "function_declaration"
-            && outer
-                .field(F.name)
-                .is_some_and(|n| matches!(ctx.text(n), "main" | "init"))
-        {
+        }
+        if crate::flow::in_main_or_init(ctx, anc) {
+            return;
+        }
+        // `return time.Tick(d)`: a Tick-like wrapper (a clock abstraction); the leak is
+        // the caller's choice, as with `time.Tick` itself.
+        if matches!(
+            crate::sema::value_use(call, anc),
+            crate::sema::ValueUse::Returned
+        ) {
             return;
         }
         let Some((_, func)) = crate::flow::innermost_func(anc) else {
             return;
         };
-        if is_endless(ctx, func) {
+        if crate::flow::is_endless(ctx, func) {
             return;
         }
         let func_name = match func.kind_str() {
@@ -106,60 +109,6 @@ impl Rule for TickLeak {
         .help(format!(
             "use `t := {q}NewTicker(d)` with `defer t.Stop()` and receive from `t.C`"
         ));
-    }
-}
-
-/// A function that never returns: no `return` in its own frame, and a top-level
-/// statement that runs forever (`for {}` or `for range <tick channel>` with no exit,
-/// or `select {}`).
-fn is_endless(ctx: &Ctx<'_>, func: Node<'_>) -> bool {
-    let Some(body) = func.field(F.body) else {
-        return false;
-    };
-    let mut has_return = false;
-    syntax::walk_same_func(body, |n| {
-        if n.kind_str() == "return_statement" {
-            has_return = true;
-            return Walk::Stop;
-        }
-        Walk::Continue
-    });
-    if has_return {
-        return false;
-    }
-    syntax::statements(body).into_iter().any(|stmt| {
-        let stmt = if stmt.kind_str() == "labeled_statement" {
-            stmt.named_child(1).unwrap_or(stmt)
-        } else {
-            stmt
-        };
-        match stmt.kind_str() {
-            "select_statement" => stmt.named_child_count() == 0,
-            "for_statement" => {
-                forever_loop(ctx, stmt) && !crate::flow::loop_has_exit(stmt, ctx.src())
-            }
-            _ => false,
-        }
-    })
-}
-
-/// `for {}` or `for ... range time.Tick(d)` / `range <var>` (a tick channel is never closed).
-fn forever_loop(ctx: &Ctx<'_>, stmt: Node<'_>) -> bool {
-    let mut c = stmt.walk();
-    let header: Vec<Node> = stmt
-        .named_children(&mut c)
-        .filter(|n| n.kind_str() != "block" && n.kind_str() != "comment")
-        .collect();
-    match header.as_slice() {
-        [] => true,
-        [clause] if clause.kind_str() == "for_clause" => clause.field(F.condition).is_none(),
-        [clause] if clause.kind_str() == "range_clause" => {
-            clause.field(F.right).map(syntax::unparen).is_some_and(|r| {
-                r.kind_str() == "call_expression"
-                    && syntax::callee(r).is_some_and(|(_, n)| ctx.text(n) == "Tick")
-            })
-        }
-        _ => false,
     }
 }
 

@@ -20,6 +20,9 @@ declare_rule! {
     /// its ticker referenced. The loop only counts when it runs in a goroutine — a
     /// `go func() {...}()` or a function the package only ever starts with `go`.
     ///
+    /// Not flagged: goroutines of package `main` and goroutines started from `init()`:
+    /// daemons that live as long as the process by design.
+    ///
     /// ## Example
     /// ```go,want
     /// func (c *Cache) start() {
@@ -79,6 +82,11 @@ impl Rule for TickerLoopNoExit {
         if !crate::flow::is_goroutine_body(ctx, func, &anc[..fi]) {
             return;
         }
+        // Daemons of a command, or started once from `init`: they live as long as the
+        // process by design.
+        if ctx.package_name() == "main" || started_from_init(ctx, func, &anc[..fi]) {
+            return;
+        }
         let Some(for_kw) = stmt.child(0) else { return };
         let what = match chan {
             (TimerChan::Ticker, text) => format!("ticker channel `{text}`"),
@@ -96,6 +104,21 @@ impl Rule for TickerLoopNoExit {
             "select on a way out as well, e.g. `case <-ctx.Done(): return` or a quit channel, \
              and `defer t.Stop()` in the goroutine",
         );
+    }
+}
+
+/// A goroutine body started from an `init` function: a literal inside `init`, or a
+/// named function the package only starts with `go` from `init`.
+fn started_from_init<'a>(ctx: &Ctx<'a>, func: Node<'a>, func_anc: &[Node<'a>]) -> bool {
+    match func.kind_str() {
+        "func_literal" => crate::flow::outermost_func(func_anc).is_some_and(|(_, f)| {
+            f.kind_str() == "function_declaration"
+                && f.field(F.name).is_some_and(|n| ctx.text(n) == "init")
+        }),
+        _ => func
+            .field(F.name)
+            .and_then(|n| ctx.pkg.uses.get(ctx.text(n)))
+            .is_some_and(|u| u.only_go_from_init()),
     }
 }
 

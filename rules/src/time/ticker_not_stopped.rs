@@ -25,8 +25,12 @@ declare_rule! {
     /// Not flagged: a ticker that is returned, sent on a channel, stored in a slice or
     /// map, stored in a field or package variable that is stopped elsewhere in the
     /// package, passed to a same-package function that stops its parameter, or passed
-    /// to a function of another package (it escapes our view). Modules whose `go.mod`
-    /// says `go 1.23` or later (without `asynctimerchan=1`) are not checked.
+    /// to a function of another package (it escapes our view). Nor are tickers that live
+    /// as long as the process: created at package level, in `main()` or `init()` of
+    /// package `main`, or in a function that never returns (an endless loop keeps the
+    /// ticker busy forever; a goroutine that can never end is `ticker-loop-no-exit`'s
+    /// finding). Modules whose `go.mod` says `go 1.23` or later (without
+    /// `asynctimerchan=1`) are not checked.
     ///
     /// ## Example
     /// ```go,want
@@ -87,6 +91,19 @@ impl Rule for TickerNotStopped {
         let Some(name) = ctx.call_to(call, anc, "time", &["NewTicker"]) else {
             return;
         };
+        // Package-level initialisers and main/init of package main run once: their
+        // tickers live exactly as long as the process.
+        let Some((_, frame)) = crate::flow::innermost_func(anc) else {
+            return;
+        };
+        if crate::flow::in_main_or_init(ctx, anc) {
+            return;
+        }
+        // A function that never returns keeps its ticker busy forever: stopping it is
+        // moot (a goroutine that loops forever is ticker-loop-no-exit's business).
+        if crate::flow::is_endless(ctx, frame) {
+            return;
+        }
         let time_pkg = time_qualifier(ctx, call);
         match sema::value_use(call, anc) {
             ValueUse::Selector {

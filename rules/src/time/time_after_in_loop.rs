@@ -18,8 +18,12 @@ declare_rule! {
     /// timeout piles up thousands of live timers.
     ///
     /// Not flagged: a bare `<-time.After(d)` (a sleep: the timer always fires); a `select`
-    /// whose other cases all leave the loop (`return`, `break` or `goto` out); `time.After`
-    /// outside loops; `_test.go` files; modules past the Go 1.23 timer change.
+    /// whose other cases all leave the loop (`return`, `break` or `goto` out), or that is
+    /// followed by code that always leaves it; other cases that fire once at shutdown
+    /// (`<-ctx.Done()`, or a channel named `done`, `stop`, `quit`, `closing`...); a timer
+    /// variable re-armed only after it fired (`case <-t: t = time.After(d)`) or only when
+    /// unset (`if t == nil`); `time.After` outside loops; `_test.go` files; modules past
+    /// the Go 1.23 timer change.
     ///
     /// ## Example
     /// ```go,want
@@ -89,7 +93,12 @@ impl Rule for TimeAfterInLoop {
         if enclosing_loop(&select_anc).map(|(_, l)| l) != Some(lp) {
             return;
         }
-        let own_label = syntax::label_of(lp, ctx.src());
+        let own_label = loop_pos
+            .checked_sub(1)
+            .map(|i| anc[i])
+            .filter(|p| p.kind_str() == "labeled_statement")
+            .and_then(|p| p.field(F.label))
+            .map(|l| ctx.text(l));
         let inner_labels: Vec<&str> = select_anc
             .iter()
             .skip_while(|n| **n != lp)
@@ -102,8 +111,10 @@ impl Rule for TimeAfterInLoop {
         let continues = select
             .named_children(&mut c)
             .filter(|n| matches!(n.kind_str(), "communication_case" | "default_case") && *n != case)
-            .any(|other| !case_leaves(ctx, other, own_label, &inner_labels));
-        if !continues {
+            .any(|other| {
+                !is_cancellation(ctx, other) && !case_leaves(ctx, other, own_label, &inner_labels)
+            });
+        if !continues || leaves_after(ctx, select, &select_anc, lp, own_label, &inner_labels) {
             return;
         }
         let q = match syntax::callee(call) {
@@ -204,6 +215,20 @@ fn via_variable<'a>(
         chain.push(stmt);
         ctx.resolve(target, &chain)?.name_node()
     };
+    // Re-armed only once it fired (`case <-t: t = time.After(d)`), or only when unset
+    // (`if t == nil { t = time.After(d) }`): no timer is abandoned while pending.
+    for a in &anc[loop_pos..] {
+        match a.kind_str() {
+            "communication_case" if receives_from(ctx, *a, var) => return None,
+            "if_statement"
+                if a.field(F.condition)
+                    .is_some_and(|c| is_nil_check(ctx, c, var)) =>
+            {
+                return None;
+            }
+            _ => {}
+        }
+    }
     let body = lp.field(F.body)?;
     let mut found = None;
     syntax::walk_with_ancestors(body, &anc[..=loop_pos], |n, a| {
@@ -242,6 +267,100 @@ fn via_variable<'a>(
         Walk::Continue
     });
     found
+}
+
+/// `case <-v:` / `case x := <-v:` for the identifier `v`.
+fn receives_from(ctx: &Ctx<'_>, case: Node<'_>, var: &str) -> bool {
+    case.field(F.communication)
+        .and_then(|c| c.field(F.right))
+        .map(syntax::unparen)
+        .filter(|r| r.kind_str() == "unary_expression")
+        .and_then(|r| r.field(F.operand))
+        .map(syntax::unparen)
+        .is_some_and(|o| o.kind_str() == "identifier" && ctx.text(o) == var)
+}
+
+/// `v == nil` (either way round).
+fn is_nil_check(ctx: &Ctx<'_>, cond: Node<'_>, var: &str) -> bool {
+    let cond = syntax::unparen(cond);
+    if cond.kind_str() != "binary_expression"
+        || cond.field(F.operator).is_none_or(|o| ctx.text(o) != "==")
+    {
+        return false;
+    }
+    let (Some(l), Some(r)) = (cond.field(F.left), cond.field(F.right)) else {
+        return false;
+    };
+    let (l, r) = (syntax::unparen(l), syntax::unparen(r));
+    (ctx.text(l) == var && r.kind_str() == "nil") || (ctx.text(r) == var && l.kind_str() == "nil")
+}
+
+/// A case that fires once, at shutdown: `<-ctx.Done()`, or a receive from a channel
+/// named for it (`done`, `stop`, `quit`, `closing`...). Abandoning one timer when the
+/// component stops is no pile-up.
+fn is_cancellation(ctx: &Ctx<'_>, case: Node<'_>) -> bool {
+    let Some(right) = case
+        .field(F.communication)
+        .filter(|c| c.kind_str() == "receive_statement")
+        .and_then(|c| c.field(F.right))
+        .map(syntax::unparen)
+    else {
+        return false;
+    };
+    let Some(chan) = right.field(F.operand).map(syntax::unparen) else {
+        return false;
+    };
+    let name = match chan.kind_str() {
+        "call_expression" => match syntax::callee(chan) {
+            Some((_, n)) => ctx.text(n),
+            None => return false,
+        },
+        "selector_expression" => syntax::selector_field(chan, ctx.src()).unwrap_or(""),
+        "identifier" => ctx.text(chan),
+        _ => return false,
+    };
+    let lower = name.to_ascii_lowercase();
+    const SIGNALS: [&str; 14] = [
+        "done", "stop", "quit", "shutdown", "closing", "closed", "close", "exit", "die", "dying",
+        "cancel", "term", "kill", "abort",
+    ];
+    SIGNALS.iter().any(|s| lower.contains(s))
+}
+
+/// Whether the code after the select always leaves the loop (`select {...}; return`),
+/// so that no case of the select lets the loop go on.
+fn leaves_after(
+    ctx: &Ctx<'_>,
+    select: Node<'_>,
+    select_anc: &[Node<'_>],
+    lp: Node<'_>,
+    own: Option<&str>,
+    inner: &[&str],
+) -> bool {
+    let mut child = select;
+    for a in select_anc.iter().rev() {
+        if *a == lp {
+            return false;
+        }
+        if a.kind_str() == "statement_list" {
+            let mut c = a.walk();
+            for stmt in a.named_children(&mut c) {
+                if stmt.start_byte() <= child.start_byte() || stmt.kind_str() == "comment" {
+                    continue;
+                }
+                if stmt.kind_str() == "continue_statement" {
+                    return false;
+                }
+                if stmt_leaves(ctx, stmt, own, inner, 0) {
+                    return true;
+                }
+            }
+        }
+        // Out of a block, a case or an `if` branch, control goes on after the enclosing
+        // statement: keep looking there.
+        child = *a;
+    }
+    false
 }
 
 /// Whether a select case always leaves the loop: its last statement returns, jumps out,

@@ -1,0 +1,61 @@
+package orders
+
+import (
+	"errors"
+	"sync"
+	"time"
+)
+
+// ErrIdle is returned when no order arrived for a while.
+var ErrIdle = errors.New("orders: idle")
+
+// Order is one customer order.
+type Order struct {
+	ID    string
+	Items []string
+}
+
+// Queue is a small in-memory order queue.
+type Queue struct {
+	mu    sync.Mutex
+	items []Order
+	in    chan Order
+}
+
+// Len returns the number of queued orders.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
+
+// Pump moves incoming orders into the queue until it has been idle for a minute.
+// Fault: each order abandons the minute-long timer of the previous iteration, which
+// stays alive until it fires.
+func (q *Queue) Pump() error {
+	for {
+		select {
+		case o := <-q.in:
+			q.mu.Lock()
+			q.items = append(q.items, o)
+			q.mu.Unlock()
+		case <-time.After(time.Minute):
+			return ErrIdle
+		}
+	}
+}
+
+// Drain is the correct shape, for comparison: one timer, reset on every order.
+func (q *Queue) Drain(handle func(Order)) error {
+	idle := time.NewTimer(time.Minute)
+	defer idle.Stop()
+	for {
+		select {
+		case o := <-q.in:
+			handle(o)
+			idle.Reset(time.Minute)
+		case <-idle.C:
+			return ErrIdle
+		}
+	}
+}
