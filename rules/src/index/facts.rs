@@ -238,13 +238,30 @@ impl<'a> FileWalk<'a> {
                 "selector_expression" => self.record_value_ref(n, anc),
                 // Lock family: channel operations and channel fields (see `index::lock`).
                 "send_statement" | "unary_expression" | "select_statement" | "keyed_element" => {
-                    super::lock::on_node(&mut self.cur.lock, n, anc, decl, src, &self.declared)
+                    super::lock::on_node(&mut self.cur.lock, n, anc, decl, src)
                 }
                 "short_var_declaration" => {
+                    // Lock family: what the new locals hold (before they count as declared).
+                    super::lock::on_decl(
+                        &mut self.cur.lock,
+                        n,
+                        decl,
+                        src,
+                        self.imports,
+                        &self.declared,
+                    );
                     self.declare_list(n.field(F.left));
                     self.on_alias(n);
                 }
                 "var_spec" | "const_spec" => {
+                    super::lock::on_decl(
+                        &mut self.cur.lock,
+                        n,
+                        decl,
+                        src,
+                        self.imports,
+                        &self.declared,
+                    );
                     let mut c = n.walk();
                     for id in n.children_by_field_id(F.name, &mut c) {
                         self.declared.insert(text(id, src));

@@ -85,6 +85,13 @@ pub struct LockFacts {
     pub first_unlock: Option<usize>,
     /// `x.f = make(chan T, n)` / `T{f: make(chan T, n)}`: (field, buffered).
     pub chan_makes: Vec<(String, bool)>,
+    /// `ch := make(chan T, n)`: (local name, buffered), for this function's own sends
+    /// and for `T{f: ch}`.
+    pub local_chans: Vec<(String, bool)>,
+    /// What locals were declared to hold, as far as a glance at the declaration tells
+    /// (`f, err := os.Open(p)`, `c := s.conn`, `var wg sync.WaitGroup`), so receivers
+    /// are typed without resolving scopes. Latest declaration last.
+    pub locals: Vec<(String, RootRef)>,
 }
 
 /// A same-package function's unconditional blocking operation, typed.
@@ -147,7 +154,16 @@ pub fn recv_ref(expr: Node<'_>, anc: &[Node<'_>], src: &str, imports: &Imports) 
 struct Scope<'s, 'h, 't> {
     src: &'s str,
     imports: &'s Imports,
-    fast: Option<(&'h HashSet<&'h str>, Node<'t>)>,
+    fast: Option<Fast<'h, 't>>,
+}
+
+/// The facts walk's cheap view of names: those declared so far in the top-level
+/// function `decl`, and what the typed ones hold.
+#[derive(Clone, Copy)]
+struct Fast<'h, 't> {
+    declared: &'h HashSet<&'h str>,
+    locals: &'h [(String, RootRef)],
+    decl: Node<'t>,
 }
 
 impl<'t> Scope<'_, '_, 't> {
@@ -189,10 +205,16 @@ impl<'t> Scope<'_, '_, 't> {
                     return None;
                 }
                 let local = match self.fast {
-                    Some((declared, decl)) if !declared.contains(name) => {
-                        sema::func_declares(decl, name, src)
+                    Some(f) if f.declared.contains(name) => {
+                        // A local: only what its declaration showed.
+                        let (_, root) = f.locals.iter().rev().find(|(l, _)| l == name)?;
+                        return Some(RecvRef {
+                            root: root.clone(),
+                            fields,
+                        });
                     }
-                    _ => sema::resolve_local(name, cur, anc, src),
+                    Some(f) => sema::func_declares(f.decl, name, src),
+                    None => sema::resolve_local(name, cur, anc, src),
                 };
                 match local {
                     Some(decl) => self.decl_ref(decl, anc, depth)?,
@@ -268,10 +290,11 @@ impl<'t> Scope<'_, '_, 't> {
                     }
                     None if syntax::is_builtin_func(fname) => None,
                     None => {
-                        if sema::resolve_local(fname, name, anc, src).is_some() {
-                            return None;
-                        }
-                        Some(RootRef::FuncResult(fname.to_string()))
+                        let local = match self.fast {
+                            Some(f) => f.declared.contains(fname),
+                            None => sema::resolve_local(fname, name, anc, src).is_some(),
+                        };
+                        (!local).then(|| RootRef::FuncResult(fname.to_string()))
                     }
                 }
             }
@@ -634,49 +657,109 @@ pub(super) fn on_node(
     anc: &[Node<'_>],
     decl: Node<'_>,
     src: &str,
-    declared: &HashSet<&str>,
 ) {
     let kind = n.kind_str();
     if kind == "keyed_element" {
-        on_keyed(facts, n, anc, src, declared);
+        on_keyed(facts, n, src);
     } else {
         on_chan(facts, n, kind, anc, decl, src);
     }
 }
 
 /// `T{f: ch}` with `ch := make(chan T, n)` local: field `f` holds a buffered channel.
-fn on_keyed(
-    facts: &mut LockFacts,
-    n: Node<'_>,
-    anc: &[Node<'_>],
-    src: &str,
-    declared: &HashSet<&str>,
-) {
+fn on_keyed(facts: &mut LockFacts, n: Node<'_>, src: &str) {
+    if facts.local_chans.is_empty() {
+        return;
+    }
     let (Some(key), Some(value)) = (n.field(F.key), n.field(F.value)) else {
         return;
     };
     let Some(v) = value.named_child(0).map(syntax::unparen) else {
         return;
     };
-    if v.kind_str() != "identifier" || !declared.contains(text(v, src)) {
+    if v.kind_str() != "identifier" {
         return;
     }
-    let Some(LocalDecl::Local {
-        value: Some(init), ..
-    }) = sema::resolve_local(text(v, src), v, anc, src)
-    else {
-        return;
-    };
-    let init = syntax::unparen(init);
-    if init.kind_str() != "call_expression"
-        || !syntax::callee(init).is_some_and(|(o, f)| o.is_none() && text(f, src) == "make")
-    {
-        return;
-    }
-    if let Some(buffered) = chan_make(init, src) {
+    let name = text(v, src);
+    if let Some(&(_, buffered)) = facts.local_chans.iter().rev().find(|(l, _)| l == name) {
         facts
             .chan_makes
             .push((text(key, src).trim().to_string(), buffered));
+    }
+}
+
+/// A local declaration (`short_var_declaration` or `var_spec`): remember what each
+/// new name holds when the declaration shows it without resolving anything.
+pub(super) fn on_decl(
+    facts: &mut LockFacts,
+    stmt: Node<'_>,
+    decl: Node<'_>,
+    src: &str,
+    imports: &Imports,
+    declared: &HashSet<&str>,
+) {
+    let (names, values, ty) = if stmt.kind_str() == "var_spec" {
+        let mut c = stmt.walk();
+        let names: Vec<Node> = stmt.children_by_field_id(F.name, &mut c).collect();
+        let values = stmt
+            .field(F.value)
+            .map(syntax::expr_list)
+            .unwrap_or_default();
+        (names, values, stmt.field(F.ty))
+    } else {
+        let Some(left) = stmt.field(F.left) else {
+            return;
+        };
+        let values = stmt
+            .field(F.right)
+            .map(syntax::expr_list)
+            .unwrap_or_default();
+        (syntax::expr_list(left), values, None)
+    };
+    if let Some(ty) = ty {
+        let t = TypeRef::from_node(ty, src, imports);
+        if t.kind == TypeKind::Named {
+            for n in &names {
+                facts
+                    .locals
+                    .push((text(*n, src).to_string(), RootRef::Typed(t.clone())));
+            }
+        }
+        return;
+    }
+    let pairs: Vec<(Node, Node)> = if names.len() == values.len() {
+        names.iter().copied().zip(values.iter().copied()).collect()
+    } else if values.len() == 1 && !names.is_empty() {
+        vec![(names[0], values[0])]
+    } else {
+        return;
+    };
+    for (name, value) in pairs {
+        let v = syntax::unparen(value);
+        // Only shapes that can hold a typed value worth knowing.
+        if !matches!(
+            v.kind_str(),
+            "call_expression"
+                | "unary_expression"
+                | "composite_literal"
+                | "selector_expression"
+                | "identifier"
+                | "type_assertion_expression"
+        ) {
+            continue;
+        }
+        let scope = Scope {
+            src,
+            imports,
+            fast: Some(Fast {
+                declared,
+                locals: &facts.locals,
+                decl,
+            }),
+        };
+        if let Some(root) = scope.value_ref(v, &[], 1) {
+            facts.locals.push((text(name, src).to_string(), root));
+        }
     }
 }
 
@@ -747,15 +830,29 @@ pub(super) fn on_call(
             name: fname.to_string(),
         }
     } else {
-        let ctx_first =
-            ctx_first && first_arg.is_some_and(|a| is_context_arg(a, anc, src, imports));
+        // A context argument that is not a local is the function's own parameter.
+        let ctx_first = ctx_first
+            && first_arg.is_some_and(|a| match (a.kind_str(), text(a, src)) {
+                ("identifier", name) if !declared.contains(name) => {
+                    sema::func_declares(decl, name, src)
+                        .and_then(|d| d.type_node())
+                        .is_some_and(|t| {
+                            TypeRef::from_node(t, src, imports).is("context", "Context")
+                        })
+                }
+                _ => is_context_arg(a, anc, src, imports),
+            });
         if !method && !ctx_first {
             return;
         }
         let scope = Scope {
             src,
             imports,
-            fast: Some((declared, decl)),
+            fast: Some(Fast {
+                declared,
+                locals: &facts.locals,
+                decl,
+            }),
         };
         let Some(recv) = scope.recv_ref(op, anc, 0) else {
             return;
@@ -787,6 +884,18 @@ fn record_chan_make(facts: &mut LockFacts, call: Node<'_>, anc: &[Node<'_>], src
             let Some(&stmt) = anc.len().checked_sub(2).and_then(|i| anc.get(i)) else {
                 return;
             };
+            if matches!(stmt.kind_str(), "short_var_declaration" | "var_spec") {
+                // `ch := make(chan T, n)`: a local channel of this function.
+                let left = if stmt.kind_str() == "var_spec" {
+                    stmt.field(F.name)
+                } else {
+                    stmt.field(F.left).and_then(|l| l.named_child(0))
+                };
+                if let Some(l) = left.filter(|l| l.kind_str() == "identifier") {
+                    facts.local_chans.push((text(l, src).to_string(), buffered));
+                }
+                return;
+            }
             if stmt.kind_str() != "assignment_statement" || stmt.field(F.right) != Some(parent) {
                 return;
             }
@@ -839,46 +948,52 @@ fn on_chan(
     if facts.sites.len() >= MAX_SITES || facts.first_unlock.is_some() {
         return;
     }
-    let mut send_field = None;
-    let arrow = match kind {
-        "select_statement" => {
-            if select_has_default(n) {
-                return;
-            }
-            let mut c = n.walk();
-            let first = n
-                .named_children(&mut c)
-                .find(|x| x.kind_str() == "communication_case")
-                .and_then(|case| case.field(F.communication))
-                .and_then(first_arrow);
-            match first {
-                Some(a) => a,
-                None => return,
-            }
-        }
-        _ => {
-            if kind == "unary_expression" && !is_receive(n) {
-                return;
-            }
-            if in_select_communication(n, anc) || always_ready(n, anc, src) {
-                return;
-            }
-            if kind == "send_statement" {
-                let Some(ch) = n.field(F.channel) else { return };
-                if is_local_buffered_chan(ch, anc, src) {
-                    return;
-                }
-                send_field = syntax::selector_field(syntax::unparen(ch), src).map(str::to_string);
-            }
-            match arrow_token(n) {
-                Some(a) => a,
-                None => return,
-            }
-        }
-    };
+    // Cheap shape checks first, then position, then the checks that resolve names.
+    match kind {
+        "select_statement" if select_has_default(n) => return,
+        "unary_expression" if !is_receive(n) => return,
+        _ => {}
+    }
     if !unconditional(n, anc, decl) {
         return;
     }
+    let mut send_field = None;
+    let arrow = if kind == "select_statement" {
+        let mut c = n.walk();
+        let first = n
+            .named_children(&mut c)
+            .find(|x| x.kind_str() == "communication_case")
+            .and_then(|case| case.field(F.communication))
+            .and_then(first_arrow);
+        match first {
+            Some(a) => a,
+            None => return,
+        }
+    } else {
+        if in_select_communication(n, anc) {
+            return;
+        }
+        if kind == "send_statement" {
+            let Some(ch) = n.field(F.channel) else { return };
+            let ch = syntax::unparen(ch);
+            if ch.kind_str() == "identifier"
+                && facts
+                    .local_chans
+                    .iter()
+                    .any(|(l, b)| *b && l == text(ch, src))
+            {
+                return;
+            }
+            send_field = syntax::selector_field(ch, src).map(str::to_string);
+        }
+        if always_ready(n, anc, src) {
+            return;
+        }
+        match arrow_token(n) {
+            Some(a) => a,
+            None => return,
+        }
+    };
     facts.sites.push(IoSite {
         op: IoOp::Chan { send_field },
         at: arrow.start_byte()..arrow.end_byte(),

@@ -128,14 +128,18 @@ impl IoCall {
     }
 }
 
+/// `pattern` is one name, a `Prefix*`, or alternatives separated by `|`.
 fn name_matches(pattern: &str, name: &str) -> bool {
-    match pattern.strip_suffix('*') {
+    pattern.split('|').any(|p| match p.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
-        None => pattern == name,
-    }
+        None => p == name,
+    })
 }
 
 use IoKind::{Database, File, Network, Sleep, Wait};
+
+/// sqlx's own query helpers on `DB` and `Tx`.
+const SQLX_EXTRA: &str = "Get|GetContext|Select|SelectContext|MustExec|MustExecContext|MustBegin|MustBeginTx|NamedExec|NamedExecContext|NamedQuery|NamedQueryContext";
 
 const SQL_METHODS: [&str; 7] = [
     "Query*", "Exec*", "Begin*", "Commit", "Rollback", "Prepare*", "Ping*",
@@ -167,16 +171,26 @@ pub static BUILTIN: &[IoCall] = &[
     IoCall::method("net", "Dialer", "Dial", Network),
     IoCall::method("net", "Dialer", "DialContext", Network),
     IoCall::method("net", "Resolver", "Lookup*", Network),
-    IoCall::method("net", "Conn", "Read*", Network),
-    IoCall::method("net", "Conn", "Write*", Network),
-    IoCall::method("net", "TCPConn", "Read*", Network),
-    IoCall::method("net", "TCPConn", "Write*", Network),
-    IoCall::method("net", "UDPConn", "Read*", Network),
-    IoCall::method("net", "UDPConn", "Write*", Network),
-    IoCall::method("net", "UnixConn", "Read*", Network),
-    IoCall::method("net", "UnixConn", "Write*", Network),
-    IoCall::method("net", "IPConn", "Read*", Network),
-    IoCall::method("net", "IPConn", "Write*", Network),
+    IoCall::method("net", "Conn", "Read|Write", Network),
+    IoCall::method("net", "TCPConn", "Read|Write|ReadFrom", Network),
+    IoCall::method(
+        "net",
+        "UDPConn",
+        "Read|Write|ReadFrom|WriteTo|ReadFromUDP|WriteToUDP|ReadMsgUDP|WriteMsgUDP|ReadFromUDPAddrPort|WriteToUDPAddrPort|ReadMsgUDPAddrPort|WriteMsgUDPAddrPort",
+        Network,
+    ),
+    IoCall::method(
+        "net",
+        "UnixConn",
+        "Read|Write|ReadFrom|WriteTo|ReadFromUnix|WriteToUnix|ReadMsgUnix|WriteMsgUnix",
+        Network,
+    ),
+    IoCall::method(
+        "net",
+        "IPConn",
+        "Read|Write|ReadFrom|WriteTo|ReadFromIP|WriteToIP|ReadMsgIP|WriteMsgIP",
+        Network,
+    ),
     IoCall::method("net", "PacketConn", "ReadFrom", Network),
     IoCall::method("net", "PacketConn", "WriteTo", Network),
     IoCall::method("net", "Listener", "Accept", Network),
@@ -216,23 +230,21 @@ pub static BUILTIN: &[IoCall] = &[
     IoCall::method("github.com/jmoiron/sqlx", "DB", SQL_METHODS[2], Database),
     IoCall::method("github.com/jmoiron/sqlx", "DB", SQL_METHODS[5], Database),
     IoCall::method("github.com/jmoiron/sqlx", "DB", SQL_METHODS[6], Database),
-    IoCall::method("github.com/jmoiron/sqlx", "DB", "Get*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "DB", "Select*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "DB", "Must*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "DB", "Named*", Database),
+    IoCall::method("github.com/jmoiron/sqlx", "DB", SQLX_EXTRA, Database),
     IoCall::method("github.com/jmoiron/sqlx", "Tx", SQL_METHODS[0], Database),
     IoCall::method("github.com/jmoiron/sqlx", "Tx", SQL_METHODS[1], Database),
     IoCall::method("github.com/jmoiron/sqlx", "Tx", SQL_METHODS[3], Database),
     IoCall::method("github.com/jmoiron/sqlx", "Tx", SQL_METHODS[4], Database),
     IoCall::method("github.com/jmoiron/sqlx", "Tx", SQL_METHODS[5], Database),
-    IoCall::method("github.com/jmoiron/sqlx", "Tx", "Get*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "Tx", "Select*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "Tx", "Must*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "Tx", "Named*", Database),
+    IoCall::method("github.com/jmoiron/sqlx", "Tx", SQLX_EXTRA, Database),
     IoCall::method("github.com/jmoiron/sqlx", "Stmt", SQL_METHODS[0], Database),
     IoCall::method("github.com/jmoiron/sqlx", "Stmt", SQL_METHODS[1], Database),
-    IoCall::method("github.com/jmoiron/sqlx", "Stmt", "Get*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "Stmt", "Select*", Database),
+    IoCall::method(
+        "github.com/jmoiron/sqlx",
+        "Stmt",
+        "Get|GetContext|Select|SelectContext",
+        Database,
+    ),
     IoCall::method(
         "github.com/jmoiron/sqlx",
         "NamedStmt",
@@ -245,8 +257,12 @@ pub static BUILTIN: &[IoCall] = &[
         SQL_METHODS[1],
         Database,
     ),
-    IoCall::method("github.com/jmoiron/sqlx", "NamedStmt", "Get*", Database),
-    IoCall::method("github.com/jmoiron/sqlx", "NamedStmt", "Select*", Database),
+    IoCall::method(
+        "github.com/jmoiron/sqlx",
+        "NamedStmt",
+        "Get|GetContext|Select|SelectContext",
+        Database,
+    ),
     // --- files
     IoCall::func("os", "Open", File),
     IoCall::func("os", "OpenFile", File),
@@ -272,8 +288,12 @@ pub static BUILTIN: &[IoCall] = &[
     IoCall::func("io/ioutil", "ReadDir", File),
     IoCall::func("io/ioutil", "TempFile", File),
     IoCall::func("io/ioutil", "TempDir", File),
-    IoCall::method("os", "File", "Read*", File),
-    IoCall::method("os", "File", "Write*", File),
+    IoCall::method(
+        "os",
+        "File",
+        "Read|ReadAt|ReadFrom|ReadDir|Readdir|Readdirnames|Write|WriteAt|WriteString",
+        File,
+    ),
     IoCall::method("os", "File", "Sync", File),
     // --- waiting
     IoCall::func("time", "Sleep", Sleep),
@@ -314,6 +334,15 @@ impl Catalog {
             .map(|e| e.kind)
     }
 
+    /// Whether a method name can be in the catalog (built-in or configured).
+    pub fn may_be_method(&self, name: &str) -> bool {
+        builtin_method_name(name)
+            || self
+                .extra
+                .iter()
+                .any(|e| !e.recv.is_empty() && e.name_matches(name))
+    }
+
     /// A method of the qualified type `pkg.recv`.
     pub fn method(&self, pkg: &str, recv: &str, name: &str) -> Option<IoKind> {
         self.entries()
@@ -329,12 +358,16 @@ pub fn builtin_method_name(name: &str) -> bool {
     static BY_FIRST: std::sync::LazyLock<Vec<Vec<&'static str>>> = std::sync::LazyLock::new(|| {
         let mut t: Vec<Vec<&'static str>> = vec![Vec::new(); 128];
         for e in BUILTIN.iter().filter(|e| !e.recv.is_empty()) {
-            if let Cow::Borrowed(p) = &e.name
-                && let Some(&b) = p.as_bytes().first()
-                && b < 128
-                && !t[b as usize].contains(p)
-            {
-                t[b as usize].push(p);
+            let Cow::Borrowed(pattern) = &e.name else {
+                continue;
+            };
+            for p in pattern.split('|') {
+                if let Some(&b) = p.as_bytes().first()
+                    && b < 128
+                    && !t[b as usize].contains(&p)
+                {
+                    t[b as usize].push(p);
+                }
             }
         }
         t
@@ -347,11 +380,23 @@ pub fn builtin_method_name(name: &str) -> bool {
         .is_some_and(|ps| ps.iter().any(|p| name_matches(p, name)))
 }
 
-/// Whether `pkg.name` is a package function of the built-in catalog.
+/// Whether `pkg.name` is a package function of the built-in catalog (runs for every
+/// qualified call of every file: a map lookup by package first).
 pub fn builtin_func(pkg: &str, name: &str) -> bool {
-    BUILTIN
-        .iter()
-        .any(|e| e.recv.is_empty() && e.pkg == pkg && e.name_matches(name))
+    static BY_PKG: std::sync::LazyLock<std::collections::HashMap<&'static str, Vec<&'static str>>> =
+        std::sync::LazyLock::new(|| {
+            let mut m: std::collections::HashMap<&'static str, Vec<&'static str>> =
+                std::collections::HashMap::new();
+            for e in BUILTIN.iter().filter(|e| e.recv.is_empty()) {
+                if let (Cow::Borrowed(p), Cow::Borrowed(n)) = (&e.pkg, &e.name) {
+                    m.entry(*p).or_default().push(*n);
+                }
+            }
+            m
+        });
+    BY_PKG
+        .get(pkg)
+        .is_some_and(|names| names.iter().any(|p| name_matches(p, name)))
 }
 
 fn named(pkg: &str, name: &str, pointer: bool) -> TypeRef {
@@ -573,7 +618,14 @@ mod tests {
         assert_eq!(c.method("database/sql", "Rows", "Next"), None);
         assert_eq!(c.method("os", "File", "Close"), None);
         assert!(builtin_method_name("ExecContext"));
+        assert!(builtin_method_name("ReadFromUDP"));
         assert!(!builtin_method_name("Close"));
+        assert!(!builtin_method_name("WriteByte"));
+        assert_eq!(c.method("os", "File", "Readdirnames"), Some(File));
+        assert_eq!(
+            c.method("github.com/jmoiron/sqlx", "DB", "NamedExec"),
+            Some(Database)
+        );
     }
 
     #[test]

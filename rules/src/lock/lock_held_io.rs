@@ -365,12 +365,13 @@ impl<'c, 'a> Section<'c, 'a> {
         let chain = anc;
         let Some(op) = op else {
             // A same-package function.
+            let Some(g) = ctx.pkg.func_named(fname) else {
+                return;
+            };
             if syntax::is_builtin_func(fname) || ctx.resolve(name, chain).is_some() {
                 return;
             }
-            if let Some(g) = ctx.pkg.func_named(fname) {
-                self.check_callee(name, &format!("{fname}()"), g);
-            }
+            self.check_callee(name, &format!("{fname}()"), g);
             return;
         };
         if op.kind_str() == "identifier"
@@ -382,7 +383,18 @@ impl<'c, 'a> Section<'c, 'a> {
             }
             return;
         }
+        // Only names that can matter are worth typing the receiver for.
         let src = ctx.src();
+        let first_arg = call
+            .field(F.arguments)
+            .and_then(|a| a.named_child(0))
+            .filter(|a| a.kind_str() != "comment");
+        if !self.catalog.may_be_method(fname)
+            && !first_arg.is_some_and(|a| facts::may_be_context(a, src))
+            && ctx.pkg.funcs_named(fname).is_empty()
+        {
+            return;
+        }
         let Some(recv) = facts::recv_ref(op, chain, src, ctx.imports()) else {
             return;
         };
@@ -390,10 +402,8 @@ impl<'c, 'a> Section<'c, 'a> {
             return;
         };
         let label = format!("{}.{fname}", normalize(ctx.text(op)));
-        let args = syntax::call_args(call);
-        let ctx_first = args
-            .first()
-            .is_some_and(|a| facts::is_context_arg(*a, chain, src, ctx.imports()));
+        let ctx_first =
+            first_arg.is_some_and(|a| facts::is_context_arg(a, chain, src, ctx.imports()));
         let site = IoOp::Method {
             recv,
             name: fname.to_string(),
