@@ -106,8 +106,8 @@ impl Budget {
     }
 }
 
-/// Lint every package; results sorted by path.
-pub fn check(mut packages: Vec<PackageJob>, engine: &Engine) -> CheckOutcome {
+/// Lint every package with `engines[job.config]`; results sorted by path.
+pub fn check(mut packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome {
     // Largest first, so a big package does not start last and run alone at the end.
     packages.sort_by_key(|p| std::cmp::Reverse(p.lint_bytes));
     let budget = Budget {
@@ -119,7 +119,7 @@ pub fn check(mut packages: Vec<PackageJob>, engine: &Engine) -> CheckOutcome {
         .map(|job| {
             // No rayon calls below: a worker waiting here must not hold a budget.
             budget.acquire(job.lint_bytes);
-            let out = check_package(&job, engine);
+            let out = check_package(&job, &engines[job.config]);
             budget.release(job.lint_bytes);
             out
         })

@@ -16,6 +16,8 @@ pub struct PackageJob {
     /// Total size in bytes of the files to lint (for scheduling and the memory budget).
     pub lint_bytes: u64,
     pub gomod: Option<Arc<GoMod>>,
+    /// Which settings apply (an index chosen by the caller; 0 by default).
+    pub config: usize,
 }
 
 #[derive(Debug, Default)]
@@ -148,6 +150,7 @@ pub fn discover(args: &[PathBuf]) -> Discovery {
             lint,
             lint_bytes,
             gomod,
+            config: 0,
         });
     }
     d

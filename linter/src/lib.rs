@@ -1,19 +1,27 @@
 //! The `faultline` command: CLI, discovery, parallel lint, output formats.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod discover;
+pub mod fingerprint;
+pub mod gitdiff;
 pub mod output;
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use rules::{Engine, GoVersion, Selector, Settings};
+use rules::{Engine, LineIndex, Selector};
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, DebugCommand, OutputFormat};
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, ConfigArgs, DebugCommand, OutputFormat};
+use crate::config::{ConfigSet, absolute};
+use crate::output::{Finding, Report};
 
-/// Exit codes: 0 clean, 1 findings, 2 usage or I/O error.
+/// Exit codes: 0 clean, 1 findings, 2 usage, config or I/O error.
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
@@ -30,6 +38,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Rules(args) => list_rules(&args.format),
         Command::Rule { id } => show_rule(&id),
+        Command::Config(args) => show_config(args),
         Command::Server => lsp::run(),
         Command::Debug { what } => match what {
             DebugCommand::Tree { file } => debug_tree(&file),
@@ -52,41 +61,86 @@ fn usage_error(msg: &str) -> std::io::Result<u8> {
     Ok(EXIT_ERROR)
 }
 
-/// Build settings from the command line.
-pub fn settings_from_args(args: &CheckArgs) -> Result<Settings, String> {
-    let parse = |items: &[String]| -> Result<Vec<Selector>, String> {
-        items
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(Selector::parse)
-            .collect()
-    };
-    let mut settings = Settings::default();
-    settings.select(&parse(&args.select)?, &parse(&args.ignore)?);
-    if let Some(v) = &args.go_version {
-        settings.go_version = Some(
-            GoVersion::parse(v)
-                .ok_or_else(|| format!("--go-version: `{v}` is not a Go version like 1.22"))?,
-        );
-    }
-    Ok(settings)
-}
-
-fn use_color(choice: ColorChoice) -> bool {
+fn use_color(choice: ColorChoice, to_file: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
+            !to_file
+                && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     }
 }
 
+/// The directory report paths are relative to: `CI_PROJECT_DIR` when set (GitLab
+/// jobs), else the top of the git work tree around the working directory, else the
+/// working directory.
+pub fn project_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CI_PROJECT_DIR").filter(|v| !v.is_empty()) {
+        return absolute(Path::new(&dir));
+    }
+    let cwd = absolute(Path::new("."));
+    let mut cur = Some(cwd.as_path());
+    while let Some(d) = cur {
+        if d.join(".git").exists() {
+            return d.to_path_buf();
+        }
+        cur = d.parent();
+    }
+    cwd
+}
+
+/// `path` relative to `root`, `/`-separated; the absolute path when outside it.
+pub fn relative_to(root: &Path, path: &Path) -> String {
+    let abs = absolute(path);
+    let rel = abs.strip_prefix(root).unwrap_or(&abs);
+    let parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let joined = parts.join("/");
+    if rel.is_absolute() {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same directory, then a
+/// rename over the target. Readers never see a half-written report.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let what = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".faultline-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| what(&discover::io_reason(&e)))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| what(&discover::io_reason(&e)))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    tmp.persist(path)
+        .map_err(|e| what(&discover::io_reason(&e.error)))?;
+    Ok(())
+}
+
 fn run_check(args: CheckArgs) -> std::io::Result<u8> {
-    let settings = match settings_from_args(&args) {
-        Ok(s) => s,
+    let mut configs = match ConfigSet::new(&args.settings) {
+        Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
     if let Some(n) = args.threads {
@@ -95,13 +149,44 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
             .num_threads(n.max(1))
             .build_global();
     }
-    let discovery = discover::discover(&args.paths);
+    // Fail fast on the inputs that do not depend on linting.
+    let baseline = match &args.baseline {
+        Some(p) => match baseline::load(p) {
+            Ok(b) => Some(b),
+            Err(e) => return usage_error(&e),
+        },
+        None => None,
+    };
+    let changed = match &args.new_from_rev {
+        Some(rev) => match gitdiff::changed_since(rev) {
+            Ok(c) => Some(c),
+            Err(e) => return usage_error(&e),
+        },
+        None => None,
+    };
+
+    let mut discovery = discover::discover(&args.paths);
     for w in &discovery.warnings {
         eprintln!("faultline: warning: {w}");
     }
     for e in &discovery.errors {
         eprintln!("faultline: error: {e}");
     }
+    // Settings per package (nearest config file), then the config's excludes.
+    for job in &mut discovery.packages {
+        job.config = match configs.for_dir(&job.dir) {
+            Ok(i) => i,
+            Err(e) => return usage_error(&e),
+        };
+        let settings = &configs.entries[job.config].settings;
+        for (file, lint) in job.files.iter().zip(job.lint.iter_mut()) {
+            if *lint && settings.is_excluded(file) {
+                *lint = false;
+            }
+        }
+    }
+    discovery.packages.retain(|p| p.lint.iter().any(|l| *l));
+
     if args.parse_only {
         let (files, nodes) = check::parse_only(discovery.packages);
         eprintln!("parsed {files} files, {nodes} nodes");
@@ -111,8 +196,12 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
             EXIT_ERROR
         });
     }
-    let engine = Engine::new(settings);
-    let outcome = check::check(discovery.packages, &engine);
+    let engines: Vec<Engine> = configs
+        .entries
+        .iter()
+        .map(|e| Engine::new(e.settings.clone()))
+        .collect();
+    let outcome = check::check(discovery.packages, &engines);
     for w in &outcome.warnings {
         eprintln!("faultline: warning: {w}");
     }
@@ -133,29 +222,172 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
         }
     }
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if args.statistics {
-        output::statistics(&mut out, &outcome.files, args.format == OutputFormat::Json)?;
-    } else {
-        let findings = output::findings(&outcome.files);
-        match args.format {
-            OutputFormat::Pretty => output::pretty::write(
-                &mut out,
-                findings,
-                output::pretty::Style {
-                    color: use_color(args.color),
-                    width: 100,
-                },
-            )?,
-            OutputFormat::Concise => output::concise::write(&mut out, findings)?,
-            OutputFormat::Json => output::json::write(&mut out, findings)?,
+    let root = project_root();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut to_baseline: Vec<baseline::Entry> = Vec::new();
+    let mut hidden_by_baseline = 0usize;
+    let mut hidden_by_rev = 0usize;
+    let mut baseline_seen: HashSet<&str> = HashSet::new();
+    for f in &outcome.files {
+        let rel = relative_to(&root, &f.path);
+        let text = f.text.as_deref().map(String::as_str);
+        let lines = text.map(LineIndex::new);
+        let line_of = |l: u32| -> &str {
+            match (text, &lines) {
+                (Some(t), Some(idx)) => &t[idx.line_range(t, l as usize)],
+                _ => "",
+            }
+        };
+        // Kept and suppressed findings in file order: occurrence counts must not
+        // change when a suppression comment is added or removed.
+        let mut all: Vec<(&rules::Diagnostic, Option<&rules::engine::Directive>)> = f
+            .lint
+            .diagnostics
+            .iter()
+            .map(|d| (d, None))
+            .chain(
+                f.lint
+                    .suppressed
+                    .iter()
+                    .map(|s| (&s.diagnostic, f.lint.directives.get(s.directive))),
+            )
+            .collect();
+        all.sort_by(|a, b| {
+            (a.0.range.start, a.0.rule, a.0.range.end).cmp(&(
+                b.0.range.start,
+                b.0.rule,
+                b.0.range.end,
+            ))
+        });
+        let fps = fingerprint::for_file(
+            &rel,
+            all.iter().map(|(d, _)| (d.rule, line_of(d.start.line))),
+        );
+        for ((diag, sup), fp) in all.into_iter().zip(fps) {
+            let suppressed = sup.is_some();
+            if suppressed && !args.show_suppressed {
+                continue;
+            }
+            if let Some(changed) = &changed
+                && !changed.contains(&f.path, diag.start.line + 1)
+            {
+                hidden_by_rev += usize::from(!suppressed);
+                continue;
+            }
+            if !suppressed && args.write_baseline.is_some() {
+                to_baseline.push(baseline::Entry {
+                    fingerprint: fp.clone(),
+                    rule: diag.rule.to_string(),
+                    path: rel.clone(),
+                    line: diag.start.line + 1,
+                    message: diag.message.clone(),
+                });
+            }
+            if let Some(known) = baseline.as_ref().and_then(|b| b.get(fp.as_str())) {
+                baseline_seen.insert(known.as_str());
+                hidden_by_baseline += usize::from(!suppressed);
+                continue;
+            }
+            findings.push(Finding {
+                path: &f.path,
+                rel_path: rel.clone(),
+                text,
+                diag,
+                fingerprint: fp,
+                suppressed: sup,
+            });
         }
     }
-    out.flush()?;
-    drop(out);
-    if args.format != OutputFormat::Json {
-        eprintln!("{}", output::summary(&outcome.files, outcome.files_checked));
+
+    // One descriptor per rule that ran anywhere, in registry order.
+    let mut ran = rules::RuleSet::empty();
+    let mut builtins = false;
+    for e in &configs.entries {
+        ran = ran.union(e.settings.enabled);
+        builtins |= e.settings.report_unused_ignores;
+    }
+    let mut rule_metas: Vec<&'static rules::RuleMeta> = ran
+        .iter()
+        .map(|i| rules::registry::RULES[i].meta())
+        .collect();
+    if builtins {
+        rule_metas.extend(rules::engine::suppress::BUILTIN.iter().copied());
+    }
+    let report = Report {
+        findings,
+        root,
+        rules: rule_metas,
+    };
+
+    let mut buf: Vec<u8> = Vec::new();
+    if args.statistics {
+        output::statistics(&mut buf, &report, args.format == OutputFormat::Json)?;
+    } else {
+        output::emit(
+            &mut buf,
+            args.format,
+            &report,
+            output::pretty::Style {
+                color: use_color(args.color, args.output.is_some()),
+                width: 100,
+            },
+        )?;
+    }
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = write_atomically(path, &buf) {
+                return usage_error(&e);
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        let n = to_baseline.len();
+        if let Err(e) = write_atomically(path, baseline::render(to_baseline).as_bytes()) {
+            return usage_error(&e);
+        }
+        eprintln!(
+            "faultline: wrote {} to the baseline {}",
+            if n == 1 {
+                "1 finding".to_string()
+            } else {
+                format!("{n} findings")
+            },
+            path.display()
+        );
+    }
+    // Machine formats on stdout stay clean of prose; stderr always gets it.
+    let quiet = args.output.is_none()
+        && matches!(
+            args.format,
+            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Gitlab
+        );
+    if !quiet {
+        let mut line = output::summary(&report, outcome.files_checked);
+        if hidden_by_baseline > 0 {
+            line.push_str(&format!(
+                " {hidden_by_baseline} more hidden by the baseline."
+            ));
+        }
+        if hidden_by_rev > 0 {
+            line.push_str(&format!(
+                " {hidden_by_rev} more on lines unchanged since {}.",
+                args.new_from_rev.as_deref().unwrap_or("")
+            ));
+        }
+        eprintln!("{line}");
+        if let Some(b) = &baseline {
+            let fixed = b.len().saturating_sub(baseline_seen.len());
+            if fixed > 0 && changed.is_none() {
+                eprintln!(
+                    "faultline: {fixed} baseline entries no longer match a finding; refresh the baseline with --write-baseline"
+                );
+            }
+        }
     }
 
     let internal = outcome
@@ -165,12 +397,42 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
     if !discovery.errors.is_empty() || !outcome.errors.is_empty() || internal {
         return Ok(EXIT_ERROR);
     }
-    let any = outcome.files.iter().any(|f| !f.lint.diagnostics.is_empty());
-    Ok(if any && !args.exit_zero {
+    let any = report.active().next().is_some();
+    Ok(if any && !args.exit_zero && args.write_baseline.is_none() {
         EXIT_FINDINGS
     } else {
         0
     })
+}
+
+fn show_config(args: ConfigArgs) -> std::io::Result<u8> {
+    let mut configs = match ConfigSet::new(&args.settings) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
+    let target = args.path.unwrap_or_else(|| PathBuf::from("."));
+    let dir = if target.is_dir() {
+        target.clone()
+    } else if target.exists() {
+        target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        return usage_error(&format!("{}: No such file or directory", target.display()));
+    };
+    let i = match configs.for_dir(&dir) {
+        Ok(i) => i,
+        Err(e) => return usage_error(&e),
+    };
+    let entry = &configs.entries[i];
+    let mut out = std::io::stdout().lock();
+    write!(out, "{}", config::render(entry, &target))?;
+    if entry.settings.is_excluded(&target) {
+        writeln!(out, "\n# {} is excluded by the config", target.display())?;
+    }
+    Ok(0)
 }
 
 fn list_rules(format: &str) -> std::io::Result<u8> {
@@ -218,6 +480,16 @@ fn list_rules(format: &str) -> std::io::Result<u8> {
 }
 
 fn show_rule(id: &str) -> std::io::Result<u8> {
+    if let Some(m) = rules::engine::suppress::BUILTIN.iter().find(|m| m.id == id) {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "# {}\n", m.id)?;
+        writeln!(
+            out,
+            "Built-in check, reported with --report-unused-ignores\n"
+        )?;
+        write!(out, "{}", m.docs())?;
+        return Ok(0);
+    }
     let Some(rule) = rules::registry::get(id) else {
         let msg = match Selector::parse(id) {
             Ok(_) => format!("`{id}` is a family, not a rule; see `faultline rules`"),
@@ -245,6 +517,16 @@ fn show_rule(id: &str) -> std::io::Result<u8> {
         }
     )?;
     write!(out, "{}", m.docs())?;
+    if !m.options.is_empty() {
+        writeln!(
+            out,
+            "\n## Config options (`[rules.{}]` in faultline.toml)\n",
+            m.id
+        )?;
+        for o in m.options {
+            writeln!(out, "- `{}` ({}): {}", o.name, o.kind.as_str(), o.doc)?;
+        }
+    }
     Ok(0)
 }
 

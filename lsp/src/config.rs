@@ -63,6 +63,51 @@ impl SettingsSource for Defaults {
     fn reload(&mut self) {}
 }
 
+/// `faultline.toml` / `.faultline.toml`, found upward from each package directory the
+/// same way the CLI finds it, parsed once per file until a watched change reloads it.
+#[derive(Default)]
+pub struct ConfigFiles {
+    cache: std::collections::HashMap<PathBuf, Result<rules::Config, String>>,
+}
+
+impl SettingsSource for ConfigFiles {
+    fn resolve(&mut self, dir: Option<&Path>) -> Resolved {
+        let Some(dir) = dir else {
+            return Defaults.resolve(None);
+        };
+        let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let Some(path) = rules::find_config(&abs, Path::exists) else {
+            return Defaults.resolve(Some(dir));
+        };
+        let loaded = self.cache.entry(path.clone()).or_insert_with(|| {
+            rules::Config::load(&path, |p| std::fs::read_to_string(p)).map_err(|e| e.to_string())
+        });
+        let mut settings = Settings::default();
+        let mut errors = Vec::new();
+        match loaded {
+            Ok(config) => config.apply(&mut settings),
+            Err(e) => errors.push(format!("{e} (using the defaults)")),
+        }
+        Resolved {
+            key: Some(path),
+            settings,
+            errors,
+        }
+    }
+
+    fn watch_globs(&self) -> Vec<String> {
+        Defaults.watch_globs()
+    }
+
+    fn is_config_file(&self, path: &Path) -> bool {
+        Defaults.is_config_file(path)
+    }
+
+    fn reload(&mut self) {
+        self.cache.clear();
+    }
+}
+
 /// Settings the client may pass (camelCase JSON), in `initializationOptions` or
 /// `workspace/didChangeConfiguration` (either at the top level or under `faultline`).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

@@ -17,7 +17,7 @@ mod tests;
 pub mod transport;
 pub mod workspace;
 
-pub use config::{ClientOptions, Defaults, Resolved, SettingsSource};
+pub use config::{ClientOptions, ConfigFiles, Defaults, Resolved, SettingsSource};
 pub use lsp_server::Connection;
 pub use rules;
 pub use server::serve;
@@ -25,7 +25,7 @@ pub use server::serve;
 /// Run the server on stdin/stdout until the client says `exit`. Returns the process exit
 /// code: 0 after a `shutdown` request, 1 when `exit` (or end of input) came without one.
 pub fn run() -> std::io::Result<u8> {
-    run_with(Box::new(Defaults))
+    run_with(Box::new(ConfigFiles::default()))
 }
 
 /// [`run`] with another settings source (a `faultline.toml` reader, say).

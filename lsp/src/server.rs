@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
 use rules::index::FileSummary;
-use rules::{Engine, PackageFile, SourceFile};
+use rules::{Engine, FileLint, PackageFile, SourceFile};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -794,8 +794,16 @@ impl Server {
                 ms(started.elapsed() - summarised)
             )
         });
-        for (i, lint) in results {
+        for (i, mut lint) in results {
             let uri = &open[i];
+            // A file the config file excludes publishes an empty list, clearing old ones.
+            if self
+                .docs
+                .get(uri)
+                .is_some_and(|d| engine.settings.is_excluded(&d.path))
+            {
+                lint = FileLint::default();
+            }
             for e in &lint.internal_errors {
                 self.log(lsp::MessageType::Error, format!("{}: {e}", uri.as_str()));
             }

@@ -21,8 +21,12 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(Box::new(Defaults))
+    }
+
+    fn start_with(source: Box<dyn crate::SettingsSource>) -> Client {
         let (server_side, client_side) = Connection::memory();
-        let server = std::thread::spawn(move || crate::serve(server_side, Box::new(Defaults)));
+        let server = std::thread::spawn(move || crate::serve(server_side, source));
         Client {
             conn: client_side,
             server: Some(server),
@@ -570,4 +574,50 @@ fn malformed_json_over_a_byte_stream_is_answered() {
     assert_eq!(v["error"]["code"], -32700);
     assert_eq!(v["id"], Value::Null);
     let _ = Response::new_ok(RequestId::from(1), ());
+}
+
+#[test]
+fn config_file_is_read_reloaded_and_excludes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    std::fs::write(dir.join("go.mod"), "module m\n\ngo 1.21\n").unwrap();
+    std::fs::write(
+        dir.join("faultline.toml"),
+        "ignore = [\"ticker-not-stopped\"]\n",
+    )
+    .unwrap();
+    let text = "package p\n\nimport \"time\"\n\nfunc f() {\n\tt := time.NewTicker(time.Second)\n\t<-t.C\n}\n";
+    std::fs::write(dir.join("a.go"), text).unwrap();
+    let uri = |n: &str| {
+        lsp_types::Uri::from_file_path(dir.join(n))
+            .unwrap()
+            .to_string()
+    };
+    let a = uri("a.go");
+
+    let mut c = Client::start_with(Box::new(crate::ConfigFiles::default()));
+    c.request("initialize", json!({ "capabilities": {} }))
+        .unwrap();
+    c.notify("initialized", json!({}));
+    c.open(&a, 1, text);
+    assert!(
+        codes(&c.published(&a)).is_empty(),
+        "faultline.toml ignores the rule"
+    );
+
+    std::fs::write(dir.join("faultline.toml"), "select = [\"time\"]\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri("faultline.toml"), "type": 2 }] }),
+    );
+    c.published_with(&a, &["ticker-not-stopped"]);
+
+    std::fs::write(dir.join("faultline.toml"), "exclude = [\"a.go\"]\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri("faultline.toml"), "type": 2 }] }),
+    );
+    c.published_with(&a, &[]);
+    c.stop();
 }

@@ -17,14 +17,16 @@ pub mod syntax;
 pub mod testing;
 
 pub mod lock;
+pub mod sql;
 pub mod time;
 
 use crate::syntax::NodeExt;
 use std::sync::Arc;
 
 pub use engine::{
-    Applicability, Diagnostic, Edit, Engine, Family, FileLint, Fix, FixAvailability, Related, Rule,
-    RuleMeta, RuleSet, Selector, Settings, Severity,
+    Applicability, Config, ConfigError, Diagnostic, Edit, Engine, Family, FileLint, Fix,
+    FixAvailability, OptionKind, OptionValue, Related, Rule, RuleMeta, RuleOption, RuleSet,
+    Selector, Settings, Severity, find_config,
 };
 pub use gomod::{GoMod, GoVersion};
 pub use index::PackageIndex;

@@ -2,15 +2,12 @@
 
 use std::io::Write;
 
-use super::{Finding, display_path};
+use super::{Report, display_path, suppression_note};
 
-pub fn write<'a>(
-    out: &mut dyn Write,
-    findings: impl Iterator<Item = Finding<'a>>,
-) -> std::io::Result<()> {
-    for f in findings {
+pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
+    for f in &report.findings {
         let d = f.diag;
-        writeln!(
+        write!(
             out,
             "{}:{}:{}: {}[{}] {}",
             display_path(f.path),
@@ -20,6 +17,10 @@ pub fn write<'a>(
             d.rule,
             d.message
         )?;
+        match f.suppressed {
+            Some(dir) => writeln!(out, " ({})", suppression_note(dir))?,
+            None => writeln!(out)?,
+        }
     }
     Ok(())
 }

@@ -1,12 +1,16 @@
 //! `--format json`: a JSON array of findings. The schema is stable:
 //! `{"rule","severity","path","line","column","end_line","end_column","message","help"}`,
-//! 1-based lines and (UTF-8 byte) columns, sorted by path, line, column.
+//! 1-based lines and (UTF-8 byte) columns, sorted by path, line, column. Only under
+//! `--show-suppressed`, silenced findings also carry
+//! `"suppressed": {"kind": "faultline:ignore" | "nolint", "line", "reason"}`.
+//! (Fingerprints are in the `gitlab` and `sarif` formats and in baselines.)
 
 use std::io::Write;
 
+use rules::engine::DirectiveKind;
 use serde::Serialize;
 
-use super::{Finding, display_path};
+use super::{Report, display_path};
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
@@ -19,13 +23,21 @@ struct JsonFinding<'a> {
     end_column: u32,
     message: &'a str,
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<JsonSuppression<'a>>,
 }
 
-pub fn write<'a>(
-    out: &mut dyn Write,
-    findings: impl Iterator<Item = Finding<'a>>,
-) -> std::io::Result<()> {
-    let items: Vec<JsonFinding> = findings
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'static str,
+    line: u32,
+    reason: Option<&'a str>,
+}
+
+pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
+    let items: Vec<JsonFinding> = report
+        .findings
+        .iter()
         .map(|f| {
             let d = f.diag;
             JsonFinding {
@@ -38,6 +50,14 @@ pub fn write<'a>(
                 end_column: d.end.col_utf8 + 1,
                 message: &d.message,
                 help: d.help.as_deref(),
+                suppressed: f.suppressed.map(|s| JsonSuppression {
+                    kind: match s.kind {
+                        DirectiveKind::Faultline => "faultline:ignore",
+                        DirectiveKind::Nolint => "nolint",
+                    },
+                    line: s.line + 1,
+                    reason: s.reason.as_deref(),
+                }),
             }
         })
         .collect();

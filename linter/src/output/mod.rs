@@ -1,33 +1,91 @@
-//! Output formats. Every emitter reads the same `FileReport`s; paths are printed as
-//! discovered (relative to the working directory when the user passed relative paths).
+//! Output formats, one file per format. Every emitter reads the same [`Report`]: the
+//! findings that survived suppression, the baseline and `--new-from-rev` (plus the
+//! suppressed ones under `--show-suppressed`), each with its fingerprint and its path
+//! relative to the project root.
+//!
+//! `pretty.rs` is the only file that knows miette; `sarif.rs` the only one that knows
+//! SARIF.
 
 pub mod concise;
+pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod pretty;
+pub mod sarif;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use rules::{Diagnostic, Related, Severity};
+use rules::engine::Directive;
+use rules::{Diagnostic, Related, RuleMeta, Severity};
 
-use crate::check::FileReport;
+use crate::cli::OutputFormat;
 
 /// One finding with its file, the unit every emitter iterates over.
 pub struct Finding<'r> {
+    /// The path as discovered (what the user typed, joined with what the walk found).
     pub path: &'r Path,
+    /// The path relative to the project root, `/`-separated (absolute when outside it).
+    pub rel_path: String,
     pub text: Option<&'r str>,
     pub diag: &'r Diagnostic,
+    /// See `crate::fingerprint`.
+    pub fingerprint: String,
+    /// The directive that silenced it (only present under `--show-suppressed`).
+    pub suppressed: Option<&'r Directive>,
 }
 
-/// Findings of all files, in path then position order.
-pub fn findings(files: &[FileReport]) -> impl Iterator<Item = Finding<'_>> {
-    files.iter().flat_map(|f| {
-        f.lint.diagnostics.iter().map(move |d| Finding {
-            path: &f.path,
-            text: f.text.as_deref().map(String::as_str),
-            diag: d,
-        })
-    })
+/// Everything an emitter needs.
+pub struct Report<'r> {
+    /// Sorted by path, then position.
+    pub findings: Vec<Finding<'r>>,
+    /// The project root that `rel_path`s are relative to (absolute).
+    pub root: PathBuf,
+    /// The rules that ran (SARIF lists one descriptor for each), in registry order.
+    pub rules: Vec<&'static RuleMeta>,
+}
+
+impl Report<'_> {
+    /// The findings that count (not suppressed).
+    pub fn active(&self) -> impl Iterator<Item = &Finding<'_>> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+}
+
+/// Write `report` in `format`.
+pub fn emit(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    report: &Report<'_>,
+    style: pretty::Style,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Pretty => pretty::write(out, report, style),
+        OutputFormat::Concise => concise::write(out, report),
+        OutputFormat::Json => json::write(out, report),
+        OutputFormat::Sarif => sarif::write(out, report),
+        OutputFormat::Gitlab => gitlab::write(out, report),
+        OutputFormat::Github => github::write(out, report),
+    }
+}
+
+/// "suppressed by `//faultline:ignore` on line 12 (reason)".
+pub fn suppression_note(d: &Directive) -> String {
+    let form = match d.kind {
+        rules::engine::DirectiveKind::Faultline => "//faultline:ignore",
+        rules::engine::DirectiveKind::Nolint => "//nolint",
+    };
+    match &d.reason {
+        Some(r) => format!("suppressed by {form} on line {}: {r}", d.line + 1),
+        None => format!("suppressed by {form} on line {}", d.line + 1),
+    }
+}
+
+/// The rule's documentation URL (empty for unknown ids).
+pub fn rule_url(id: &str) -> String {
+    rules::registry::meta(id)
+        .map(|m| m.url())
+        .unwrap_or_default()
 }
 
 /// Path display with forward slashes on every platform.
@@ -60,9 +118,9 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn of(files: &[FileReport]) -> Tally {
+    pub fn of(report: &Report<'_>) -> Tally {
         let mut t = Tally::default();
-        for f in findings(files) {
+        for f in report.active() {
             match f.diag.severity {
                 Severity::Error => t.error += 1,
                 Severity::Warning => t.warning += 1,
@@ -86,8 +144,8 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// "Found 3 findings (1 error, 2 warnings) in 2 of 10 files."
-pub fn summary(files: &[FileReport], checked: usize) -> String {
-    let t = Tally::of(files);
+pub fn summary(report: &Report<'_>, checked: usize) -> String {
+    let t = Tally::of(report);
     if t.total() == 0 {
         return format!("No findings in {}.", plural(checked, "file"));
     }
@@ -101,23 +159,21 @@ pub fn summary(files: &[FileReport], checked: usize) -> String {
     if t.info > 0 {
         parts.push(format!("{} info", t.info));
     }
-    let with = files
-        .iter()
-        .filter(|f| !f.lint.diagnostics.is_empty())
-        .count();
+    let mut files: Vec<&Path> = report.active().map(|f| f.path).collect();
+    files.dedup();
     format!(
         "Found {} ({}) in {} of {}.",
         plural(t.total(), "finding"),
         parts.join(", "),
-        with,
+        files.len(),
         plural(checked, "file")
     )
 }
 
 /// `--statistics`: findings per rule, most frequent first.
-pub fn statistics(out: &mut dyn Write, files: &[FileReport], json: bool) -> std::io::Result<()> {
+pub fn statistics(out: &mut dyn Write, report: &Report<'_>, json: bool) -> std::io::Result<()> {
     let mut counts: std::collections::BTreeMap<&str, (usize, Severity)> = Default::default();
-    for f in findings(files) {
+    for f in report.active() {
         let e = counts.entry(f.diag.rule).or_insert((0, f.diag.severity));
         e.0 += 1;
     }

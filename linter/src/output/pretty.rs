@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-use super::{Finding, display_path, related_location};
+use super::{Report, display_path, related_location, rule_url, suppression_note};
 
-struct Report {
+struct MietteReport {
     message: String,
     code: String,
     severity: miette::Severity,
@@ -18,21 +18,21 @@ struct Report {
     labels: Vec<LabeledSpan>,
 }
 
-impl fmt::Debug for Report {
+impl fmt::Debug for MietteReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for Report {
+impl fmt::Display for MietteReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report {}
+impl std::error::Error for MietteReport {}
 
-impl miette::Diagnostic for Report {
+impl miette::Diagnostic for MietteReport {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(&self.code))
     }
@@ -83,14 +83,10 @@ fn span(range: &std::ops::Range<usize>) -> SourceSpan {
     SourceSpan::new(range.start.into(), range.end.saturating_sub(range.start))
 }
 
-pub fn write<'a>(
-    out: &mut dyn Write,
-    findings: impl Iterator<Item = Finding<'a>>,
-    style: Style,
-) -> std::io::Result<()> {
+pub fn write(out: &mut dyn Write, report: &Report<'_>, style: Style) -> std::io::Result<()> {
     let handler = handler(style);
     let mut cache: Option<(String, Arc<String>)> = None;
-    for f in findings {
+    for f in &report.findings {
         let d = f.diag;
         let path = display_path(f.path);
         let text = match &cache {
@@ -120,8 +116,12 @@ pub fn write<'a>(
                 });
             }
         }
-        let report = Report {
-            message: d.message.clone(),
+        let message = match f.suppressed {
+            Some(dir) => format!("{} ({})", d.message, suppression_note(dir)),
+            None => d.message.clone(),
+        };
+        let miette_report = MietteReport {
+            message,
             code: d.rule.to_string(),
             severity: match d.severity {
                 rules::Severity::Error => miette::Severity::Error,
@@ -129,14 +129,12 @@ pub fn write<'a>(
                 rules::Severity::Info => miette::Severity::Advice,
             },
             help,
-            url: rules::registry::get(d.rule)
-                .map(|r| r.meta().url())
-                .unwrap_or_default(),
+            url: rule_url(d.rule),
             source: NamedSource::new(path, text).with_language("go"),
             labels,
         };
         let mut s = String::new();
-        if handler.render_report(&mut s, &report).is_err() {
+        if handler.render_report(&mut s, &miette_report).is_err() {
             s = format!("{}: {}\n", d.rule, d.message);
         }
         writeln!(out, "{s}")?;

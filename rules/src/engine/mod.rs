@@ -1,6 +1,7 @@
 //! The engine: one traversal per file dispatching nodes by kind to every rule that
 //! asked for that kind, then suppression as a post-filter.
 
+pub mod config;
 pub mod ctx;
 pub mod diagnostic;
 pub mod rule;
@@ -12,10 +13,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use tree_sitter::Node;
 
+pub use config::{Config, ConfigError, find_config};
 pub use ctx::Ctx;
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity};
-pub use rule::{Family, FixAvailability, Rule, RuleMeta};
-pub use settings::{RuleSet, Selector, Settings};
+pub use rule::{Family, FixAvailability, OptionKind, Rule, RuleMeta, RuleOption};
+pub use settings::{OptionValue, PathGlob, RuleSet, Selector, Settings};
 pub use suppress::{Directive, DirectiveKind, Suppressed};
 
 use crate::index::PackageIndex;
@@ -53,6 +55,8 @@ pub struct FileLint {
 pub struct Engine {
     pub settings: Settings,
     rules: Vec<&'static dyn Rule>,
+    /// Registry index of each entry of `rules`.
+    rule_index: Vec<usize>,
     /// `table[kind_id]` = positions in `rules`.
     table: Vec<Vec<u8>>,
     comment_kind: u16,
@@ -62,11 +66,9 @@ impl Engine {
     pub fn new(settings: Settings) -> Engine {
         let lang = language();
         let kinds = lang.node_kind_count();
-        let rules: Vec<&'static dyn Rule> = settings
-            .enabled
-            .iter()
-            .map(|i| registry::RULES[i])
-            .collect();
+        let rule_index: Vec<usize> = settings.enabled.iter().collect();
+        let rules: Vec<&'static dyn Rule> =
+            rule_index.iter().map(|&i| registry::RULES[i]).collect();
         let mut table: Vec<Vec<u8>> = vec![Vec::new(); kinds];
         for (pos, rule) in rules.iter().enumerate() {
             for want in rule.meta().kinds {
@@ -82,6 +84,7 @@ impl Engine {
         Engine {
             settings,
             rules,
+            rule_index,
             table,
             comment_kind,
         }
@@ -96,6 +99,7 @@ impl Engine {
         let lang = language();
         let pos = self.rules.len() as u8;
         self.rules.push(rule);
+        self.rule_index.push(usize::MAX);
         for want in rule.meta().kinds {
             for id in 0..lang.node_kind_count() as u16 {
                 if lang.node_kind_is_named(id) && lang.node_kind_for_id(id) == Some(want) {
@@ -136,12 +140,16 @@ impl Engine {
             return out;
         }
         let gated = pkg.timers_collected();
+        let per_file_off = self.settings.ignored_for(&file.path);
         let active: Vec<bool> = self
             .rules
             .iter()
-            .map(|r| {
+            .zip(&self.rule_index)
+            .map(|(r, &i)| {
                 let m = r.meta();
-                !(m.version_gated && gated || m.skip_test_files && file.is_test)
+                !(m.version_gated && gated
+                    || m.skip_test_files && file.is_test
+                    || per_file_off.contains(i))
             })
             .collect();
         let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
@@ -213,6 +221,21 @@ impl Engine {
         out.diagnostics = kept;
         out.suppressed = suppressed;
         out.directive_used = used;
+        if self.settings.report_unused_ignores && !out.directives.is_empty() {
+            let mut ran = RuleSet::empty();
+            for (pos, &i) in self.rule_index.iter().enumerate() {
+                if active[pos] && !failed[pos] && i < registry::RULES.len() {
+                    ran.insert(i);
+                }
+            }
+            let found = suppress::hygiene(file, &out.directives, &out.suppressed, ran);
+            if !found.is_empty() {
+                out.diagnostics.extend(found);
+                out.diagnostics.sort_by(|a, b| {
+                    (a.range.start, a.rule, a.range.end).cmp(&(b.range.start, b.rule, b.range.end))
+                });
+            }
+        }
         out
     }
 }
@@ -267,6 +290,56 @@ mod tests {
     }
 
     #[test]
+    fn unused_and_unknown_ignores_with_report_unused_ignores() {
+        let settings = Settings {
+            report_unused_ignores: true,
+            ..Settings::default()
+        };
+        let failures = check_dir(&engine_fixture("unused_ignores"), settings);
+        assert!(failures.is_empty(), "{failures}");
+        // Off by default: only the real finding.
+        let dir = engine_fixture("unused_ignores");
+        let files = load_package(&dir);
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let engine = Engine::new(Settings::default());
+        let (_, lint) = crate::lint_sources(&engine, &refs, None, |_| true)
+            .into_iter()
+            .next()
+            .unwrap();
+        let rules: Vec<&str> = lint.diagnostics.iter().map(|d| d.rule).collect();
+        assert_eq!(rules, ["ticker-not-stopped"]);
+    }
+
+    #[test]
+    fn unused_ignore_fix_removes_the_comment() {
+        let src = "package x\n\nimport \"time\"\n\nfunc f() {\n\t//faultline:ignore tick-leak\n\tt := time.NewTicker(1)\n\tdefer t.Stop()\n\tu := time.NewTicker(1) //faultline:ignore tick-leak\n\tdefer u.Stop()\n}\n";
+        let file = SourceFile::from_string("x.go", src.to_string()).unwrap();
+        let engine = Engine::new(Settings {
+            report_unused_ignores: true,
+            ..Settings::default()
+        });
+        let (_, lint) = crate::lint_sources(&engine, &[&file], None, |_| true)
+            .into_iter()
+            .next()
+            .unwrap();
+        assert_eq!(lint.diagnostics.len(), 2);
+        let mut fixed = src.to_string();
+        let mut edits: Vec<&Edit> = lint
+            .diagnostics
+            .iter()
+            .flat_map(|d| &d.fix.as_ref().unwrap().edits)
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+        for e in edits {
+            fixed.replace_range(e.range.clone(), &e.replacement);
+        }
+        assert_eq!(
+            fixed,
+            "package x\n\nimport \"time\"\n\nfunc f() {\n\tt := time.NewTicker(1)\n\tdefer t.Stop()\n\tu := time.NewTicker(1)\n\tdefer u.Stop()\n}\n"
+        );
+    }
+
+    #[test]
     fn generated_files_get_no_findings() {
         let failures = check_dir(&engine_fixture("generated"), Settings::default());
         assert!(failures.is_empty(), "{failures}");
@@ -300,6 +373,7 @@ mod tests {
             fix: FixAvailability::None,
             version_gated: false,
             skip_test_files: false,
+            options: &[],
         };
         impl Rule for Panics {
             fn meta(&self) -> &'static RuleMeta {

@@ -39,6 +39,39 @@ pub enum FixAvailability {
     Always,
 }
 
+/// The type of a per-rule option's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionKind {
+    Bool,
+    Int,
+    Str,
+    /// A list of strings.
+    List,
+}
+
+impl OptionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptionKind::Bool => "a boolean",
+            OptionKind::Int => "an integer",
+            OptionKind::Str => "a string",
+            OptionKind::List => "a list of strings",
+        }
+    }
+}
+
+/// One option a rule reads from `[rules.<id>]` in the config file. The config parser
+/// accepts exactly the options listed in the rule's `RuleMeta::options`, so a rule
+/// that reads a new option declares it here (see `declare_rule!`).
+#[derive(Debug)]
+pub struct RuleOption {
+    /// Kebab-case key, e.g. `single-key`.
+    pub name: &'static str,
+    pub kind: OptionKind,
+    /// One line for `faultline rule <id>` and the config reference.
+    pub doc: &'static str,
+}
+
 /// What a rule is, independent of any file.
 #[derive(Debug)]
 pub struct RuleMeta {
@@ -57,6 +90,8 @@ pub struct RuleMeta {
     pub version_gated: bool,
     /// Not run on `_test.go` files.
     pub skip_test_files: bool,
+    /// Options accepted under `[rules.<id>]`; read them with `Settings::option`.
+    pub options: &'static [RuleOption],
 }
 
 impl RuleMeta {
@@ -68,6 +103,11 @@ impl RuleMeta {
             out.push('\n');
         }
         out.trim().to_string() + "\n"
+    }
+
+    /// The declared option called `name`.
+    pub fn option(&self, name: &str) -> Option<&'static RuleOption> {
+        self.options.iter().find(|o| o.name == name)
     }
 
     /// Where the rule's documentation lives.
@@ -102,6 +142,10 @@ pub trait Rule: Send + Sync + 'static {
 ///         fix: Sometimes,
 ///         version_gated: true,
 ///         skip_test_files: false,
+///         // Optional: options read from `[rules.<id>]` (name, kind, one-line doc).
+///         options: [
+///             ("extra-calls", List, "More calls that count as stopping the ticker."),
+///         ],
 ///     }
 /// }
 /// ```
@@ -117,7 +161,9 @@ macro_rules! declare_rule {
             kinds: [$($kind:literal),* $(,)?],
             fix: $fix:ident,
             version_gated: $gated:literal,
-            skip_test_files: $skip:literal $(,)?
+            skip_test_files: $skip:literal
+            $(, options: [$(($oname:literal, $okind:ident, $odoc:literal)),* $(,)?])?
+            $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -135,6 +181,11 @@ macro_rules! declare_rule {
                 fix: $crate::engine::rule::FixAvailability::$fix,
                 version_gated: $gated,
                 skip_test_files: $skip,
+                options: &[$($($crate::engine::rule::RuleOption {
+                    name: $oname,
+                    kind: $crate::engine::rule::OptionKind::$okind,
+                    doc: $odoc,
+                }),*)?],
             };
         }
     };
@@ -162,8 +213,28 @@ pub fn render_rule_doc(m: &RuleMeta) -> String {
         m.id,
         m.summary,
         facts.join(" · "),
-        m.docs()
+        m.docs() + &render_options(m)
     )
+}
+
+/// The `## Config options` section of a rule's page (empty without options).
+fn render_options(m: &RuleMeta) -> String {
+    if m.options.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n## Config options\n\nSet under `[rules.{}]` in `faultline.toml`:\n\n",
+        m.id
+    );
+    for o in m.options {
+        out.push_str(&format!(
+            "- `{}` ({}): {}\n",
+            o.name,
+            o.kind.as_str(),
+            o.doc
+        ));
+    }
+    out
 }
 
 /// The README's rule table.

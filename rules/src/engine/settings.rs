@@ -1,7 +1,8 @@
-//! The settings model: which rules run, and the knobs they read. Parsing of config
-//! files on disk happens in the frontends; this is the in-memory result.
+//! The settings model: which rules run, and the knobs they read. The config file is
+//! parsed into this by `engine::config` (from a string; the frontends read the file).
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use crate::engine::rule::Family;
 use crate::gomod::GoVersion;
@@ -95,6 +96,15 @@ impl Selector {
             .collect()
     }
 
+    /// The name as a user writes it (`all`, a family, a rule id).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Selector::All => "all",
+            Selector::Family(f) => f.as_str(),
+            Selector::Rule(i) => registry::RULES[*i].meta().id,
+        }
+    }
+
     pub fn rules(&self) -> RuleSet {
         match self {
             Selector::All => RuleSet::all(),
@@ -151,6 +161,71 @@ pub enum OptionValue {
     List(Vec<String>),
 }
 
+impl OptionValue {
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            OptionValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> &[String] {
+        match self {
+            OptionValue::List(l) => l,
+            _ => &[],
+        }
+    }
+}
+
+/// A path pattern from the config file (`exclude`, `[per-file-ignores]`), matched
+/// against paths relative to the config file's directory, with `/` separators.
+///
+/// - `*` and `?` never cross a `/`; `**` matches any number of directories;
+/// - a pattern without `/` matches any single path component (a file or directory
+///   name anywhere: `vendor`, `*_mock.go`);
+/// - a pattern that matches a directory matches everything below it (`gen`,
+///   `internal/legacy`, `gen/**`).
+#[derive(Clone, Debug)]
+pub struct PathGlob {
+    pattern: String,
+    matcher: globset::GlobMatcher,
+    any_component: bool,
+}
+
+impl PathGlob {
+    pub fn new(pattern: &str) -> Result<PathGlob, String> {
+        let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+        if trimmed.is_empty() {
+            return Err(format!("`{pattern}` is an empty pattern"));
+        }
+        let glob = globset::GlobBuilder::new(trimmed)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| format!("`{pattern}` is not a valid glob: {}", e.kind()))?;
+        Ok(PathGlob {
+            pattern: pattern.to_string(),
+            matcher: glob.compile_matcher(),
+            any_component: !trimmed.contains('/'),
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Whether `rel` (relative, `/`-separated) or one of its parent directories matches.
+    pub fn matches(&self, rel: &str) -> bool {
+        if self.any_component {
+            return rel.split('/').any(|c| self.matcher.is_match(c));
+        }
+        rel.match_indices('/')
+            .any(|(i, _)| self.matcher.is_match(&rel[..i]))
+            || self.matcher.is_match(rel)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub enabled: RuleSet,
@@ -158,6 +233,16 @@ pub struct Settings {
     pub go_version: Option<GoVersion>,
     /// Per-rule options: rule id -> option name -> value.
     pub rule_options: BTreeMap<String, BTreeMap<String, OptionValue>>,
+    /// The directory `exclude` and `per_file_ignores` are relative to (the config
+    /// file's directory). Without it they match paths as given.
+    pub root: Option<PathBuf>,
+    /// Files never linted (they still feed the package index as siblings).
+    pub exclude: Vec<PathGlob>,
+    /// Rules turned off for the files a pattern matches.
+    pub per_file_ignores: Vec<(PathGlob, RuleSet)>,
+    /// Report suppression comments that silence nothing (or name unknown rules) as
+    /// `unused-ignore` / `unknown-rule-in-ignore` findings.
+    pub report_unused_ignores: bool,
 }
 
 impl Default for Settings {
@@ -166,6 +251,10 @@ impl Default for Settings {
             enabled: RuleSet::all(),
             go_version: None,
             rule_options: BTreeMap::new(),
+            root: None,
+            exclude: Vec::new(),
+            per_file_ignores: Vec::new(),
+            report_unused_ignores: false,
         }
     }
 }
@@ -195,8 +284,55 @@ impl Settings {
         }
     }
 
+    /// The value of option `key` of `rule` from the config file, if set. Declare the
+    /// option in the rule's `RuleMeta::options`, or the config parser rejects it.
     pub fn option(&self, rule: &str, key: &str) -> Option<&OptionValue> {
         self.rule_options.get(rule)?.get(key)
+    }
+
+    /// `path` relative to `root`, with `/` separators (`None` when outside it).
+    pub fn relative_path(&self, path: &Path) -> Option<String> {
+        let rel = match &self.root {
+            Some(root) => {
+                let abs = std::path::absolute(path).ok()?;
+                let abs = crate::engine::config::normalize(&abs);
+                abs.strip_prefix(root).ok()?.to_path_buf()
+            }
+            None => path.to_path_buf(),
+        };
+        let mut out = String::new();
+        for c in rel.components() {
+            if let std::path::Component::Normal(s) = c {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(&s.to_string_lossy());
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether the config's `exclude` patterns exclude `path` from linting.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        self.relative_path(path)
+            .is_some_and(|rel| self.exclude.iter().any(|g| g.matches(&rel)))
+    }
+
+    /// Rules `[per-file-ignores]` turns off for `path`.
+    pub fn ignored_for(&self, path: &Path) -> RuleSet {
+        if self.per_file_ignores.is_empty() {
+            return RuleSet::empty();
+        }
+        let Some(rel) = self.relative_path(path) else {
+            return RuleSet::empty();
+        };
+        self.per_file_ignores
+            .iter()
+            .filter(|(g, _)| g.matches(&rel))
+            .fold(RuleSet::empty(), |acc, (_, set)| acc.union(*set))
     }
 }
 
@@ -210,6 +346,26 @@ mod tests {
         assert!(err.contains("did you mean `ticker-not-stopped`"), "{err}");
         assert!(Selector::parse("time").is_ok());
         assert!(Selector::parse("ALL").is_ok());
+    }
+
+    #[test]
+    fn path_globs() {
+        let g = PathGlob::new("*_mock.go").unwrap();
+        assert!(g.matches("a/b/x_mock.go"));
+        assert!(!g.matches("a/b/x.go"));
+        let g = PathGlob::new("gen").unwrap();
+        assert!(g.matches("gen/x.go") && g.matches("a/gen/x.go"));
+        assert!(!g.matches("generated/x.go"));
+        let g = PathGlob::new("internal/legacy").unwrap();
+        assert!(g.matches("internal/legacy/a/x.go"));
+        assert!(!g.matches("x/internal/legacy/a.go"));
+        let g = PathGlob::new("**/legacy/*.go").unwrap();
+        assert!(g.matches("x/internal/legacy/a.go"));
+        assert!(!g.matches("x/internal/legacy/sub/a.go"));
+        let g = PathGlob::new("cmd/*/main.go").unwrap();
+        assert!(g.matches("cmd/api/main.go"));
+        assert!(!g.matches("cmd/api/v2/main.go"));
+        assert!(PathGlob::new("a[").is_err());
     }
 
     #[test]

@@ -8,9 +8,43 @@
 
 use std::ops::Range;
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use super::rule::{Family, FixAvailability, RuleMeta};
+use super::settings::RuleSet;
 use crate::registry;
 use crate::source::SourceFile;
+
+/// Built-in checks of the suppression comments themselves (`--report-unused-ignores`).
+/// They are not in the registry: they run after the rules, on the directives.
+pub static UNUSED_IGNORE: RuleMeta = RuleMeta {
+    id: "unused-ignore",
+    family: Family::Time,
+    severity: Severity::Warning,
+    summary: "A suppression comment that silences nothing",
+    raw_docs: " ## What it does\n Reports `//faultline:ignore` comments, and faultline rule names in\n `//nolint:` comments, that silenced no finding on the line they cover.\n\n ## Why is this bad?\n A stale suppression hides the next real finding on that line, and tells readers a\n problem exists where there is none. Only rules that ran on the file are judged.\n\n ## Example\n ```go\n t := time.NewTicker(d) //faultline:ignore tick-leak\n defer t.Stop()\n ```\n Remove the comment, or the unused rule name.\n",
+    kinds: &[],
+    fix: FixAvailability::Sometimes,
+    version_gated: false,
+    skip_test_files: false,
+    options: &[],
+};
+
+/// See [`UNUSED_IGNORE`].
+pub static UNKNOWN_RULE_IN_IGNORE: RuleMeta = RuleMeta {
+    id: "unknown-rule-in-ignore",
+    family: Family::Time,
+    severity: Severity::Warning,
+    summary: "A `//faultline:ignore` comment names no faultline rule or family",
+    raw_docs: " ## What it does\n Reports names in `//faultline:ignore` comments that are neither a rule id, a family\n (`time`, `net`, `sql`, `lock`) nor `all`.\n\n ## Why is this bad?\n A misspelt rule id suppresses nothing, so the finding it meant to silence still fires\n (or, once fixed, the comment silently rots).\n\n ## Example\n ```go\n t := time.NewTicker(d) //faultline:ignore ticker-not-stoped\n ```\n Use the exact id from `faultline rules`.\n",
+    kinds: &[],
+    fix: FixAvailability::None,
+    version_gated: false,
+    skip_test_files: false,
+    options: &[],
+};
+
+/// The built-in suppression checks.
+pub static BUILTIN: [&RuleMeta; 2] = [&UNUSED_IGNORE, &UNKNOWN_RULE_IN_IGNORE];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DirectiveKind {
@@ -254,6 +288,165 @@ pub fn apply(
         }
     }
     (kept, suppressed, used)
+}
+
+/// The registry indices a directive name stands for (`None`: not one of ours).
+fn rules_named(kind: DirectiveKind, name: &str) -> Option<RuleSet> {
+    if name == "all" || (kind == DirectiveKind::Nolint && name == "faultline") {
+        return Some(RuleSet::all());
+    }
+    if let Some(f) = Family::parse(name) {
+        return Some(super::settings::Selector::Family(f).rules());
+    }
+    let i = registry::index_of(name)?;
+    let mut set = RuleSet::empty();
+    set.insert(i);
+    Some(set)
+}
+
+/// `unused-ignore` and `unknown-rule-in-ignore` findings for a file's directives.
+/// `ran` holds the rules that ran on the file: a name is only judged unused when every
+/// rule it stands for ran (a directive for a rule that is switched off, version-gated
+/// or skipped on test files may well be needed elsewhere).
+pub fn hygiene(
+    file: &SourceFile,
+    directives: &[Directive],
+    suppressed: &[Suppressed],
+    ran: RuleSet,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let diag =
+        |meta: &'static RuleMeta, range: Range<usize>, message: String, help: String| Diagnostic {
+            rule: meta.id,
+            severity: meta.severity,
+            start: file.line_col(range.start),
+            end: file.line_col(range.end),
+            range,
+            message,
+            label: None,
+            help: Some(help),
+            related: Vec::new(),
+            fix: None,
+        };
+    for (i, dir) in directives.iter().enumerate() {
+        let silenced: Vec<&str> = suppressed
+            .iter()
+            .filter(|s| s.directive == i)
+            .map(|s| s.diagnostic.rule)
+            .collect();
+        let target = dir.target_line + 1;
+        let form = match dir.kind {
+            DirectiveKind::Faultline => "//faultline:ignore",
+            DirectiveKind::Nolint => "//nolint",
+        };
+        for (name, range) in dir.unknown_names() {
+            let known = registry::RULES
+                .iter()
+                .map(|r| r.meta().id)
+                .chain(Family::ALL.iter().map(|f| f.as_str()))
+                .chain(["all"]);
+            let help = match super::settings::closest(name, known) {
+                Some(c) => format!("Write `{c}`, the closest rule id"),
+                None => "Use a rule id or family from `faultline rules`".to_string(),
+            };
+            out.push(diag(
+                &UNKNOWN_RULE_IN_IGNORE,
+                range,
+                format!("`{name}` in this {form} is not a faultline rule or family, so it suppresses nothing"),
+                help,
+            ));
+        }
+        if dir.names.is_empty() {
+            // A blanket `//nolint` is golangci-lint's business; a blanket
+            // `//faultline:ignore` is judged only when every rule ran.
+            if dir.kind == DirectiveKind::Faultline && silenced.is_empty() && ran == RuleSet::all()
+            {
+                let mut d = diag(
+                    &UNUSED_IGNORE,
+                    dir.range.clone(),
+                    format!("this {form} suppresses nothing: no finding on line {target}"),
+                    "Remove the comment".to_string(),
+                );
+                d.fix = Some(remove_comment(file, dir));
+                out.push(d);
+            }
+            continue;
+        }
+        // Names that stand for our rules, with whether they silenced something.
+        let mut ours = Vec::new();
+        let mut foreign = false;
+        for (name, range) in dir.names.iter().zip(&dir.name_ranges) {
+            match rules_named(dir.kind, name) {
+                Some(set) => {
+                    let used = silenced
+                        .iter()
+                        .any(|r| registry::index_of(r).is_some_and(|i| set.contains(i)));
+                    let judged = set.difference(ran).is_empty();
+                    ours.push((name.as_str(), range.clone(), used, judged));
+                }
+                None => foreign = true,
+            }
+        }
+        if ours.iter().any(|o| o.0 == "all") && dir.kind == DirectiveKind::Nolint {
+            continue;
+        }
+        let unused: Vec<_> = ours.iter().filter(|o| !o.2 && o.3).collect();
+        if unused.is_empty() {
+            continue;
+        }
+        let unknown = !dir.unknown_names().is_empty();
+        if !foreign && !unknown && unused.len() == ours.len() {
+            let mut d = diag(
+                &UNUSED_IGNORE,
+                dir.range.clone(),
+                format!(
+                    "this {form} suppresses nothing: no {} finding on line {target}",
+                    unused
+                        .iter()
+                        .map(|o| format!("`{}`", o.0))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+                "Remove the comment".to_string(),
+            );
+            d.fix = Some(remove_comment(file, dir));
+            out.push(d);
+        } else {
+            for (name, range, _, _) in unused {
+                out.push(diag(
+                    &UNUSED_IGNORE,
+                    range.clone(),
+                    format!("`{name}` in this {form} suppresses nothing: no `{name}` finding on line {target}"),
+                    format!("Remove `{name}` from the comment"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Delete a directive: its whole line when it stands alone, else the comment and the
+/// blanks before it.
+fn remove_comment(file: &SourceFile, dir: &Directive) -> Fix {
+    let text = &file.text;
+    let line = dir.line as usize;
+    let start_of_line = file.lines.line_start(line);
+    let before = &text[start_of_line..dir.range.start];
+    let range = if before.trim().is_empty() {
+        let end = file
+            .lines
+            .line_start(line + 1)
+            .max(dir.range.end)
+            .min(text.len());
+        start_of_line..end
+    } else {
+        let blanks = before.len() - before.trim_end().len();
+        dir.range.start - blanks..dir.range.end
+    };
+    Fix::safe(
+        "Remove the unused suppression comment",
+        vec![Edit::replace(range, "")],
+    )
 }
 
 #[cfg(test)]

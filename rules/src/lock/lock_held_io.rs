@@ -95,10 +95,6 @@ declare_rule! {
     ///     return v, err
     /// }
     /// ```
-    ///
-    /// ## Options
-    /// - `io-calls`: a list of extra blocking calls, each `"import/path.Func"` or
-    ///   `"import/path.Type.Method"` (a trailing `*` matches a name prefix).
     pub struct LockHeldIo {
         id: "lock-held-io",
         family: Lock,
@@ -108,6 +104,9 @@ declare_rule! {
         fix: None,
         version_gated: false,
         skip_test_files: true,
+        options: [
+            ("io-calls", List, "Extra blocking calls, each `\"import/path.Func\"` or `\"import/path.Type.Method\"` (a trailing `*` matches a name prefix)."),
+        ],
     }
 }
 
