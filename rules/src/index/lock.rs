@@ -677,14 +677,31 @@ fn on_keyed(facts: &mut LockFacts, n: Node<'_>, src: &str) {
     let Some(v) = value.named_child(0).map(syntax::unparen) else {
         return;
     };
-    if v.kind_str() != "identifier" {
-        return;
+    // `f: ch`, or `f: []chan T{ch}` (a slice of result slots).
+    let mut idents = Vec::new();
+    match v.kind_str() {
+        "identifier" => idents.push(v),
+        "composite_literal" => {
+            if let Some(body) = v.field(F.body) {
+                let mut c = body.walk();
+                for el in body.named_children(&mut c) {
+                    if let Some(x) = el.named_child(0).map(syntax::unparen)
+                        && x.kind_str() == "identifier"
+                    {
+                        idents.push(x);
+                    }
+                }
+            }
+        }
+        _ => return,
     }
-    let name = text(v, src);
-    if let Some(&(_, buffered)) = facts.local_chans.iter().rev().find(|(l, _)| l == name) {
-        facts
-            .chan_makes
-            .push((text(key, src).trim().to_string(), buffered));
+    for v in idents {
+        let name = text(v, src);
+        if let Some(&(_, buffered)) = facts.local_chans.iter().rev().find(|(l, _)| l == name) {
+            facts
+                .chan_makes
+                .push((text(key, src).trim().to_string(), buffered));
+        }
     }
 }
 
@@ -794,6 +811,8 @@ pub(super) fn on_call(
     let Some(op) = op else {
         if fname == "make" {
             record_chan_make(facts, call, anc, src);
+        } else if fname == "append" && !facts.local_chans.is_empty() {
+            record_chan_append(facts, call, src);
         }
         return;
     };
@@ -925,6 +944,28 @@ fn record_chan_make(facts: &mut LockFacts, call: Node<'_>, anc: &[Node<'_>], src
     };
     if let Some(f) = field.filter(|f| !f.is_empty()) {
         facts.chan_makes.push((f.to_string(), buffered));
+    }
+}
+
+/// `x.f = append(x.f, ch)` with `ch := make(chan T, n)` local: the slice field `f`
+/// holds (element) channels with that buffering (per-call result slots).
+fn record_chan_append(facts: &mut LockFacts, call: Node<'_>, src: &str) {
+    let args = syntax::call_args(call);
+    let Some(field) = args
+        .first()
+        .and_then(|a| syntax::selector_field(syntax::unparen(*a), src))
+    else {
+        return;
+    };
+    for a in args.iter().skip(1) {
+        let a = syntax::unparen(*a);
+        if a.kind_str() != "identifier" {
+            continue;
+        }
+        let name = text(a, src);
+        if let Some(&(_, buffered)) = facts.local_chans.iter().rev().find(|(l, _)| l == name) {
+            facts.chan_makes.push((field.to_string(), buffered));
+        }
     }
 }
 

@@ -35,9 +35,11 @@ declare_rule! {
     /// to `os.Stdout`/`os.Stderr`. Channel operations that cannot block by construction:
     /// a send on a channel the function made with a buffer, or on a field the package only
     /// ever makes buffered (a queue hand-off: semaphores, per-call result slots, event
-    /// queues); a send right after draining the same channel (`select { case <-c:
-    /// default: }; c <- v`); a receive guarded by `len(c) > 0`; sends on the `chan<-`
-    /// parameter of a Prometheus-style `Collect`/`Describe` (drained by contract). A mutex
+    /// queues), also through a slice field of such channels (`for _, ch := range c.chans`
+    /// where every channel appended is made buffered); a send right after draining the
+    /// same channel (`select { case <-c: default: }; c <- v`); a receive guarded by
+    /// `len(c) > 0`; sends on the `chan<-` parameter of a Prometheus-style
+    /// `Collect`/`Describe` (drained by contract), also by a helper they call. A mutex
     /// named for the I/O it serialises (`writeMu`, `wrMu`, `sendLock`, `readMu`, `fileMu`,
     /// `logMu`, `handshakeMutex`) is held across that I/O on purpose. `_test.go` files are
     /// not checked: tests hold locks across sleeps and channel handshakes to force
@@ -187,6 +189,10 @@ impl Rule for LockHeldIo {
             defer_unlock,
             catalog: &catalog,
             current,
+            collector: frame.kind_str() == "method_declaration"
+                && frame
+                    .field(F.name)
+                    .is_some_and(|n| matches!(ctx.text(n), "Collect" | "Describe")),
             stack: Vec::new(),
         };
         sec.walk(&anc[..n - 1], &rest[..end]);
@@ -219,6 +225,9 @@ struct Section<'c, 'a> {
     catalog: &'c Catalog,
     /// The function holding the lock, when it is a declaration (no self-reports).
     current: Option<usize>,
+    /// The function is a Prometheus-style `Collect`/`Describe`: its `chan<-` parameter is
+    /// drained by contract, also when a helper does the sending.
+    collector: bool,
     stack: Vec<Block<'a>>,
 }
 
@@ -429,6 +438,9 @@ impl<'c, 'a> Section<'c, 'a> {
         let Some(Some(io)) = ctx.pkg.callee_io(self.catalog).get(g) else {
             return;
         };
+        if self.collector && io.kind == IoKind::Channel {
+            return;
+        }
         let callee = &ctx.pkg.funcs[g].name;
         let inner = crate::engine::Related {
             path: (io.file != ctx.file_idx).then(|| ctx.pkg.files[io.file].path.clone()),
@@ -525,8 +537,24 @@ fn is_queue<'a>(ctx: &Ctx<'a>, ch: Node<'a>, anc: &[Node<'a>]) -> bool {
     if facts::is_local_buffered_chan(ch, anc, ctx.src()) {
         return true;
     }
-    syntax::selector_field(syntax::unparen(ch), ctx.src())
+    let ch = syntax::unparen(ch);
+    if syntax::selector_field(ch, ctx.src())
         .is_some_and(|f| ctx.pkg.buffered_chan_fields().contains(f))
+    {
+        return true;
+    }
+    // `for _, ch := range x.chans { ch <- v }` over a slice field of buffered channels.
+    if ch.kind_str() != "identifier" {
+        return false;
+    }
+    let Some(crate::sema::LocalDecl::Local { stmt, .. }) = ctx.resolve(ch, anc) else {
+        return false;
+    };
+    stmt.kind_str() == "range_clause"
+        && stmt
+            .field(F.right)
+            .and_then(|r| syntax::selector_field(syntax::unparen(r), ctx.src()))
+            .is_some_and(|f| ctx.pkg.buffered_chan_fields().contains(f))
 }
 
 /// A mutex whose name says it serialises the I/O itself (`writeMu`, `wrMu`, `sendLock`,
