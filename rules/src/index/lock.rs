@@ -521,14 +521,12 @@ fn loop_or_if_condition(stmt: Node<'_>) -> Option<Node<'_>> {
         return stmt.field(F.condition);
     }
     let mut c = stmt.walk();
-    let found = stmt
-        .named_children(&mut c)
+    stmt.named_children(&mut c)
         .find_map(|n| match n.kind_str() {
             "for_clause" => n.field(F.condition),
             "block" | "range_clause" | "comment" => None,
             _ => Some(n),
-        });
-    found
+        })
 }
 
 fn chan_text(ch: Node<'_>, src: &str) -> String {
@@ -972,7 +970,7 @@ fn record_chan_append(facts: &mut LockFacts, call: Node<'_>, src: &str) {
 /// For `make(chan T[, n])`: whether it has a buffer (`n` other than the literal `0`).
 pub fn chan_make(call: Node<'_>, src: &str) -> Option<bool> {
     let args = syntax::call_args(call);
-    if !args.first().is_some_and(|t| t.kind_str() == "channel_type") {
+    if args.first().is_none_or(|t| t.kind_str() != "channel_type") {
         return None;
     }
     Some(args.get(1).is_some_and(|n| text(*n, src).trim() != "0"))
