@@ -74,10 +74,6 @@ declare_rule! {
     ///     return nil
     /// }
     /// ```
-    ///
-    /// ## Options
-    /// `single-key = false` (under `[rules.rows-affected-unchecked]`) turns off the info
-    /// findings for single-key writes (`WHERE id = ?`) and keeps the guarded ones.
     pub struct RowsAffectedUnchecked {
         id: "rows-affected-unchecked",
         family: Sql,
@@ -88,7 +84,7 @@ declare_rule! {
         version_gated: false,
         skip_test_files: false,
         options: [
-            ("single-key", Bool, "Report single-key writes (`WHERE id = ?`) at info severity (default true)."),
+            ("single-key", Bool, "Report single-key writes (`WHERE id = ?`) at info severity (default true); `false` keeps only the guarded-write warnings."),
         ],
     }
 }
