@@ -20,6 +20,24 @@ pub static RULES: &[&dyn Rule] = &[
     &crate::lock::LockHeldIo,
 ];
 
+/// Check one entry of a list option whose entries have a syntax of their own; the
+/// config loader reports the error at the entry.
+pub fn check_option_item(rule: &str, option: &str, item: &str) -> Result<(), String> {
+    match (rule, option) {
+        ("lock-held-io", crate::lock::catalog::IO_CALLS_OPTION) => {
+            crate::lock::catalog::IoCall::parse(item)
+                .map(|_| ())
+                .ok_or_else(|| {
+                    format!(
+                        "`{item}` is not a call: write `import/path.Func` or \
+                     `import/path.Type.Method`, e.g. \"os/exec.Cmd.Run\""
+                    )
+                })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Registry position of a rule id.
 pub fn index_of(id: &str) -> Option<usize> {
     RULES.iter().position(|r| r.meta().id == id)

@@ -416,11 +416,13 @@ impl Parser<'_> {
                 (OptionKind::Str, DeValue::String(s)) => Some(OptionValue::Str(s.to_string())),
                 (OptionKind::List, DeValue::Array(_)) => {
                     let what = format!("rules.{name}.{key_name}");
+                    let items = self.strings(&what, value)?;
+                    for (s, span) in &items {
+                        crate::registry::check_option_item(meta.id, key_name, s)
+                            .map_err(|e| self.err(Some(span.clone()), e))?;
+                    }
                     Some(OptionValue::List(
-                        self.strings(&what, value)?
-                            .into_iter()
-                            .map(|(s, _)| s)
-                            .collect(),
+                        items.into_iter().map(|(s, _)| s).collect(),
                     ))
                 }
                 _ => None,
@@ -599,6 +601,12 @@ exec-methods = ["Run"]
         let e = parse("select = [").unwrap_err();
         assert!(e.starts_with("/repo/faultline.toml:1:"), "{e}");
         assert!(e.contains("invalid TOML"), "{e}");
+        let e = parse("[rules.lock-held-io]\nio-calls = [\"os.ReadFile\", \"nope\"]").unwrap_err();
+        assert!(
+            e.starts_with("/repo/faultline.toml:2:28: `nope` is not a call"),
+            "{e}"
+        );
+        assert!(parse("[rules.lock-held-io]\nio-calls = [\"os/exec.Cmd.Run\"]").is_ok());
         let e = parse("[per-file-ignores]\n\"x/**\" = [\"nope\"]").unwrap_err();
         assert!(
             e.starts_with("/repo/faultline.toml:2:11: in `per-file-ignores.\"x/**\"`"),

@@ -310,8 +310,8 @@ pub struct Catalog {
 pub const IO_CALLS_OPTION: &str = "io-calls";
 
 impl Catalog {
-    /// The built-in table plus `io-calls` from the settings (malformed entries are
-    /// ignored here; the config loader reports them).
+    /// The built-in table plus `io-calls` from the settings (the config loader rejects
+    /// malformed entries, see `registry::check_option_item`; any left are skipped).
     pub fn from_settings(settings: &Settings, rule: &str) -> Catalog {
         let extra = match settings.option(rule, IO_CALLS_OPTION) {
             Some(OptionValue::List(items)) => {
