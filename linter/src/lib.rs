@@ -8,6 +8,8 @@ pub mod discover;
 pub mod fingerprint;
 pub mod gitdiff;
 pub mod output;
+#[doc(hidden)]
+pub mod robust;
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
