@@ -33,6 +33,8 @@ pub struct CheckOutcome {
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub files_checked: usize,
+    /// Files the fixes changed (`--fix`, `--diff`), sorted by path.
+    pub changes: Vec<crate::fix::FileChange>,
 }
 
 /// Generated files bigger than this are not parsed at all: they are data (embedded
@@ -107,7 +109,17 @@ impl Budget {
 }
 
 /// Lint every package with `engines[job.config]`; results sorted by path.
-pub fn check(mut packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome {
+pub fn check(packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome {
+    check_with(packages, engines, None)
+}
+
+/// Lint every package with `engines[job.config]`, fixing it first when `fix` is set;
+/// results sorted by path.
+pub fn check_with(
+    mut packages: Vec<PackageJob>,
+    engines: &[Engine],
+    fix: Option<&rules::FixSettings>,
+) -> CheckOutcome {
     // Largest first, so a big package does not start last and run alone at the end.
     packages.sort_by_key(|p| std::cmp::Reverse(p.lint_bytes));
     let budget = Budget {
@@ -119,7 +131,7 @@ pub fn check(mut packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome 
         .map(|job| {
             // No rayon calls below: a worker waiting here must not hold a budget.
             budget.acquire(job.lint_bytes);
-            let out = check_package(&job, &engines[job.config]);
+            let out = check_package(&job, &engines[job.config], fix);
             budget.release(job.lint_bytes);
             out
         })
@@ -130,12 +142,18 @@ pub fn check(mut packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome 
         out.errors.extend(p.errors);
         out.warnings.extend(p.warnings);
         out.files_checked += p.files_checked;
+        out.changes.extend(p.changes);
     }
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.changes.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
-fn check_package(job: &PackageJob, engine: &Engine) -> CheckOutcome {
+fn check_package(
+    job: &PackageJob,
+    engine: &Engine,
+    fix: Option<&rules::FixSettings>,
+) -> CheckOutcome {
     let mut out = CheckOutcome::default();
     let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
     let mut kept: Vec<Option<SourceFile>> = Vec::new();
@@ -172,14 +190,26 @@ fn check_package(job: &PackageJob, engine: &Engine) -> CheckOutcome {
             source: source.as_ref(),
         })
         .collect();
-    for (i, lint) in rules::lint_package(engine, &files, job.gomod.clone()) {
+    let linted =
+        crate::fix::lint_package(engine, &files, job.gomod.clone(), fix, &mut out.warnings);
+    for (i, lint, fixed) in linted {
         let Some(file) = &kept[i] else { continue };
         let keep_text = !lint.diagnostics.is_empty() || !lint.suppressed.is_empty();
+        // Findings of a fixed file describe its fixed text.
+        let text = fixed.as_ref().map_or(&file.text, |(t, _)| t);
         out.files.push(FileReport {
             path: file.path.to_path_buf(),
-            text: keep_text.then(|| Arc::new(file.text.clone())),
+            text: keep_text.then(|| Arc::new(text.clone())),
             lint,
         });
+        if let Some((fixed, applied)) = fixed {
+            out.changes.push(crate::fix::FileChange {
+                path: file.path.to_path_buf(),
+                original: file.text.clone(),
+                fixed,
+                applied,
+            });
+        }
     }
     out
 }

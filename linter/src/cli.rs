@@ -165,6 +165,19 @@ pub struct CheckArgs {
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
 
+    /// Apply the safe fixes, write the files, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix or --diff: apply the unsafe fixes too (they change behaviour; review them).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print a unified diff of what --fix would change and write nothing (exit 1 when
+    /// there is a diff).
+    #[arg(long)]
+    pub diff: bool,
+
     /// Parse and walk every file without running rules (benchmark baseline).
     #[arg(long, hide = true)]
     pub parse_only: bool,

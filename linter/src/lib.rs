@@ -4,8 +4,10 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod discover;
 pub mod fingerprint;
+pub mod fix;
 pub mod gitdiff;
 pub mod output;
 #[doc(hidden)]
@@ -145,6 +147,10 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    let fixing = match fix::settings(&args) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
     if let Some(n) = args.threads {
         // Only fails when a global pool already exists (tests): harmless.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -203,7 +209,7 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
         .iter()
         .map(|e| Engine::new(e.settings.clone()))
         .collect();
-    let outcome = check::check(discovery.packages, &engines);
+    let mut outcome = check::check_with(discovery.packages, &engines, fixing.as_ref());
     for w in &outcome.warnings {
         eprintln!("faultline: warning: {w}");
     }
@@ -223,6 +229,24 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
             );
         }
     }
+
+    let failed = !discovery.errors.is_empty()
+        || !outcome.errors.is_empty()
+        || outcome
+            .files
+            .iter()
+            .any(|f| !f.lint.internal_errors.is_empty());
+    if args.diff {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let any = fix::print_diffs(&mut out, &outcome.changes)?;
+        out.flush()?;
+        return Ok(if failed {
+            EXIT_ERROR
+        } else {
+            u8::from(any) * EXIT_FINDINGS
+        });
+    }
+    let unwritten = args.fix && fix::write_changes(&outcome.changes, &mut outcome.files);
 
     let root = project_root();
     let mut findings: Vec<Finding> = Vec::new();
@@ -382,6 +406,9 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
             ));
         }
         eprintln!("{line}");
+        if let Some(h) = fix::hint(&outcome.files, fixing.as_ref()) {
+            eprintln!("{h}");
+        }
         if let Some(b) = &baseline {
             let fixed = b.len().saturating_sub(baseline_seen.len());
             if fixed > 0 && changed.is_none() {
@@ -392,11 +419,7 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
         }
     }
 
-    let internal = outcome
-        .files
-        .iter()
-        .any(|f| !f.lint.internal_errors.is_empty());
-    if !discovery.errors.is_empty() || !outcome.errors.is_empty() || internal {
+    if failed || unwritten {
         return Ok(EXIT_ERROR);
     }
     let any = report.active().next().is_some();

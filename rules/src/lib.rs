@@ -5,6 +5,7 @@
 //! to every enabled rule ([`engine`]). The CLI and the language server both call
 //! [`Engine::lint_file`]; nothing here touches the file system or formats output.
 
+pub mod edits;
 pub mod engine;
 pub mod flow;
 pub mod gomod;
@@ -24,8 +25,9 @@ use std::sync::Arc;
 
 pub use engine::{
     Applicability, Config, ConfigError, Diagnostic, Edit, Engine, Family, FileLint, Fix,
-    FixAvailability, OptionKind, OptionValue, Related, Rule, RuleMeta, RuleOption, RuleSet,
-    Selector, Settings, Severity, find_config,
+    FixAvailability, FixRecord, FixSettings, FixedFile, OptionKind, OptionValue, Related, Rule,
+    RuleMeta, RuleOption, RuleSet, Selector, Settings, Severity, apply_fixes, find_config,
+    fix_package,
 };
 pub use gomod::{GoMod, GoVersion};
 pub use index::PackageIndex;

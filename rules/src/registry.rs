@@ -142,6 +142,12 @@ mod tests {
                 "`{}` summary",
                 m.id
             );
+            assert_eq!(
+                docs.contains("## Fix safety"),
+                m.fix != crate::engine::FixAvailability::None,
+                "`{}`: a rule with fixes documents `## Fix safety`, one without does not",
+                m.id
+            );
         }
     }
 

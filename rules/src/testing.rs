@@ -189,6 +189,9 @@ pub fn check_fixtures(meta: &'static RuleMeta, anchors: &[&str]) {
                     anchor.lines().next().unwrap_or(""),
                     d.help.as_deref().unwrap_or("-"),
                 );
+                if let Some(fix) = &d.fix {
+                    let _ = writeln!(rendered, "    fix ({:?}): {}", fix.applicability, fix.title);
+                }
                 if !anchors.iter().any(|a| anchor.starts_with(a)) {
                     let _ = writeln!(
                         failures,
@@ -253,6 +256,205 @@ pub fn check_fixtures(meta: &'static RuleMeta, anchors: &[&str]) {
     }, {
         insta::assert_snapshot!(meta.id, rendered);
     });
+    check_fixes(meta, &root);
+}
+
+/// The fix contract of a rule over its fixtures: `FixAvailability::None` rules offer no
+/// fix and `Always` rules always do; applying every fix (safe and unsafe) until fixed
+/// point adds no syntax error, keeps gofmt-clean files gofmt-clean and line ends as
+/// they were, removes exactly the fixed findings, and a second run changes nothing.
+/// The fixed sources are snapshotted as `<rule-id>.fixed`.
+pub fn check_fixes(meta: &'static RuleMeta, root: &Path) {
+    use crate::engine::{FixAvailability, FixSettings};
+    let engine = Engine::new(Settings::for_rule(meta.id));
+    let settings = FixSettings {
+        unsafe_fixes: true,
+        ..FixSettings::default()
+    };
+    let mut failures = String::new();
+    let mut rendered = String::new();
+    let mut gofmt_check: Vec<(String, String)> = Vec::new();
+    let mut fixes_offered = 0;
+    for dir in package_dirs(root) {
+        let files = load_package(&dir);
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let gomod = nearest_gomod(&dir, root);
+        let before = crate::lint_sources(&engine, &refs, gomod.clone(), |_| true);
+        for (i, lint) in &before {
+            let rel = files[*i]
+                .path
+                .strip_prefix(root)
+                .unwrap_or(&files[*i].path)
+                .display()
+                .to_string();
+            for d in &lint.diagnostics {
+                match (meta.fix, &d.fix) {
+                    (FixAvailability::None, Some(_)) => {
+                        let _ = writeln!(
+                            failures,
+                            "{rel}:{}: fix offered by a rule declared `fix: None`",
+                            d.start.line + 1
+                        );
+                    }
+                    (FixAvailability::Always, None) => {
+                        let _ = writeln!(
+                            failures,
+                            "{rel}:{}: no fix from a rule declared `fix: Always`",
+                            d.start.line + 1
+                        );
+                    }
+                    _ => {}
+                }
+                fixes_offered += usize::from(d.fix.is_some());
+            }
+        }
+        if meta.fix == FixAvailability::None {
+            continue;
+        }
+        let package: Vec<crate::PackageFile> = refs
+            .iter()
+            .map(|f| crate::PackageFile {
+                summary: Arc::new(crate::index::FileSummary::extract(f)),
+                source: Some(*f),
+            })
+            .collect();
+        let fixed = crate::engine::fix_package(&engine, &package, gomod.clone(), &settings);
+        let mut second_round: Vec<SourceFile> = Vec::new();
+        for (i, result) in &fixed {
+            let original = &files[*i];
+            let rel = original
+                .path
+                .strip_prefix(root)
+                .unwrap_or(&original.path)
+                .display()
+                .to_string();
+            let Some(new) = &result.fixed else {
+                second_round.push(
+                    SourceFile::from_string(original.path.to_path_buf(), original.text.clone())
+                        .unwrap(),
+                );
+                continue;
+            };
+            if result.unconverged {
+                let _ = writeln!(failures, "{rel}: fixes did not converge");
+            }
+            for r in &result.rejected {
+                let _ = writeln!(
+                    failures,
+                    "{rel}: fix `{}` would add a syntax error",
+                    r.title
+                );
+            }
+            if new.syntax_errors().len() > original.syntax_errors().len() {
+                let _ = writeln!(failures, "{rel}: the fixed file has new syntax errors");
+            }
+            let crlf = original.text.contains("\r\n");
+            let bare_lf = new.text.replace("\r\n", "").contains('\n');
+            if crlf && bare_lf {
+                let _ = writeln!(failures, "{rel}: a CRLF file got LF line ends");
+            }
+            // Exactly the fixed findings are gone.
+            let mut expect: Vec<(&str, &str)> = before
+                .iter()
+                .find(|(j, _)| j == i)
+                .map(|(_, l)| {
+                    l.diagnostics
+                        .iter()
+                        .map(|d| (d.rule, d.message.as_str()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for r in &result.applied {
+                match expect
+                    .iter()
+                    .position(|(rule, m)| *rule == r.rule && *m == r.message)
+                {
+                    Some(p) => {
+                        expect.remove(p);
+                    }
+                    None => {
+                        let _ = writeln!(
+                            failures,
+                            "{rel}: applied a fix for an unknown finding: {}",
+                            r.message
+                        );
+                    }
+                }
+            }
+            let mut after: Vec<(&str, &str)> = result
+                .lint
+                .diagnostics
+                .iter()
+                .map(|d| (d.rule, d.message.as_str()))
+                .collect();
+            expect.sort();
+            after.sort();
+            if expect != after {
+                let _ = writeln!(
+                    failures,
+                    "{rel}: after fixing, expected findings {expect:?}\n  got {after:?}"
+                );
+            }
+            let _ = writeln!(rendered, "=== {rel}{}", if crlf { " (CRLF)" } else { "" });
+            for r in &result.applied {
+                let _ = writeln!(rendered, "--- applied ({:?}): {}", r.applicability, r.title);
+            }
+            rendered.push_str(&new.text.replace("\r\n", "\n"));
+            rendered.push('\n');
+            if crate::testing::gofmt::available_quiet() && gofmt::is_clean(&original.text) {
+                gofmt_check.push((rel.clone(), new.text.clone()));
+            }
+            second_round
+                .push(SourceFile::from_string(new.path.to_path_buf(), new.text.clone()).unwrap());
+        }
+        // A second run changes nothing.
+        let refs2: Vec<&SourceFile> = second_round.iter().collect();
+        let package: Vec<crate::PackageFile> = refs2
+            .iter()
+            .map(|f| crate::PackageFile {
+                summary: Arc::new(crate::index::FileSummary::extract(f)),
+                source: Some(*f),
+            })
+            .collect();
+        for (i, result) in crate::engine::fix_package(&engine, &package, gomod, &settings) {
+            if result.fixed.is_some() {
+                let _ = writeln!(
+                    failures,
+                    "{}: a second fix run changed it again",
+                    refs2[i].path.display()
+                );
+            }
+        }
+    }
+    if !gofmt_check.is_empty() && gofmt::available() {
+        for name in gofmt::unclean(&gofmt_check) {
+            let text = gofmt_check
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| t.as_str());
+            let _ = writeln!(
+                failures,
+                "{name}: the fixed file is not gofmt-clean:\n{}",
+                text.map(gofmt::first_difference).unwrap_or_default()
+            );
+        }
+    }
+    assert!(failures.is_empty(), "fixes of `{}`:\n{failures}", meta.id);
+    if meta.fix == FixAvailability::None {
+        return;
+    }
+    assert!(
+        fixes_offered > 0,
+        "`{}` declares fixes but no fixture gets one",
+        meta.id
+    );
+    insta::with_settings!({
+        snapshot_path => root.join("snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(format!("{}.fixed", meta.id), rendered);
+    });
 }
 
 /// Lint a fixture directory with `settings` and compare with every `// want` marker
@@ -297,4 +499,113 @@ pub fn check_dir(dir: &Path, settings: Settings) -> String {
         }
     }
     failures
+}
+
+/// gofmt, when installed: the quality bar says every fixed file stays gofmt-clean.
+/// Set `FAULTLINE_REQUIRE_GOFMT=1` (CI does) to fail instead of skipping without it.
+pub mod gofmt {
+    use std::path::Path;
+    use std::process::Command;
+
+    /// Whether `gofmt` can be run, without a note.
+    pub fn available_quiet() -> bool {
+        Command::new("gofmt")
+            .arg("-l")
+            .arg("/dev/null")
+            .output()
+            .is_ok()
+    }
+
+    /// Whether gofmt leaves `text` as it is (CRLF read as LF). `false` without gofmt.
+    pub fn is_clean(text: &str) -> bool {
+        let Ok(dir) = tempfile::tempdir() else {
+            return false;
+        };
+        let lf = text.replace("\r\n", "\n");
+        format(dir.path(), &lf).is_ok_and(|out| out == lf)
+    }
+
+    /// Where gofmt's output for `text` first differs from it, with a little context.
+    pub fn first_difference(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let lf = text.replace("\r\n", "\n");
+        let formatted = match format(dir.path(), &lf) {
+            Ok(f) => f,
+            Err(e) => return e,
+        };
+        let (a, b): (Vec<&str>, Vec<&str>) = (lf.lines().collect(), formatted.lines().collect());
+        let i = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+        let from = i.saturating_sub(3);
+        format!(
+            "  as written (line {}):\n{}\n  gofmt:\n{}",
+            i + 1,
+            a[from..(i + 3).min(a.len())].join("\n"),
+            b[from..(i + 3).min(b.len())].join("\n")
+        )
+    }
+
+    /// Whether `gofmt` can be run; panics when it is required but missing.
+    pub fn available() -> bool {
+        let ok = Command::new("gofmt")
+            .arg("-l")
+            .arg("/dev/null")
+            .output()
+            .is_ok();
+        if !ok {
+            assert!(
+                std::env::var_os("FAULTLINE_REQUIRE_GOFMT").is_none(),
+                "FAULTLINE_REQUIRE_GOFMT is set but `gofmt` cannot be run"
+            );
+            eprintln!("note: gofmt not found; skipping the gofmt check");
+        }
+        ok
+    }
+
+    /// gofmt's output for `text` (CRLF line ends read as LF, as gofmt writes them).
+    pub fn format(dir: &Path, text: &str) -> Result<String, String> {
+        let path = dir.join("f.go");
+        std::fs::write(&path, text.replace("\r\n", "\n")).unwrap();
+        let out = Command::new("gofmt").arg(&path).output().unwrap();
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// The names of `files` that gofmt would change (CRLF read as LF). One gofmt run.
+    pub fn unclean(files: &[(String, String)]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, (_, text)) in files.iter().enumerate() {
+            std::fs::write(
+                dir.path().join(format!("f{i}.go")),
+                text.replace("\r\n", "\n"),
+            )
+            .unwrap();
+        }
+        let out = Command::new("gofmt")
+            .arg("-l")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut bad = Vec::new();
+        for line in listed.lines() {
+            let stem = Path::new(line)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.strip_prefix('f'))
+                .and_then(|s| s.parse::<usize>().ok());
+            if let Some(i) = stem {
+                bad.push(files[i].0.clone());
+            }
+        }
+        if !out.status.success() {
+            bad.push(format!(
+                "gofmt failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        bad
+    }
 }

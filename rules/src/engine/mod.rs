@@ -4,6 +4,7 @@
 pub mod config;
 pub mod ctx;
 pub mod diagnostic;
+pub mod fix;
 pub mod rule;
 pub mod settings;
 pub mod suppress;
@@ -16,6 +17,7 @@ use tree_sitter::Node;
 pub use config::{Config, ConfigError, find_config};
 pub use ctx::Ctx;
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity};
+pub use fix::{FixRecord, FixSettings, FixedFile, apply_fixes, fix_package};
 pub use rule::{Family, FixAvailability, OptionKind, Rule, RuleMeta, RuleOption};
 pub use settings::{OptionValue, PathGlob, RuleSet, Selector, Settings};
 pub use suppress::{Directive, DirectiveKind, Suppressed};
@@ -216,6 +218,7 @@ impl Engine {
             (a.range.start, a.rule, a.range.end).cmp(&(b.range.start, b.rule, b.range.end))
         });
         diagnostics.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
+        fix::drop_fixes_in_broken_code(file, &mut diagnostics);
         out.directives = suppress::directives(file, &comments);
         let (kept, suppressed, used) = suppress::apply(diagnostics, &out.directives);
         out.diagnostics = kept;

@@ -2,7 +2,8 @@ use crate::syntax::{F, NodeExt};
 use tree_sitter::Node;
 
 use crate::declare_rule;
-use crate::engine::{Ctx, Rule, RuleMeta};
+use crate::edits;
+use crate::engine::{Ctx, Fix, Rule, RuleMeta};
 use crate::index::MethodFact;
 use crate::sema::{self, LocalDecl, ValueUse};
 use crate::syntax::{self, Walk};
@@ -62,13 +63,24 @@ declare_rule! {
     ///     }
     /// }
     /// ```
+    ///
+    /// ## Fix safety
+    /// The fix inserts `defer t.Stop()` on its own line right after the statement that
+    /// creates the ticker. It is safe when the ticker is a local variable of that very
+    /// function and nothing outside the function's own frame uses it: the ticker is
+    /// then unreachable once the function returns, so stopping it there changes
+    /// nothing but the leak. It is unsafe when a function literal also uses the ticker
+    /// (a callback may run after the function has returned and would no longer get
+    /// ticks). No fix is offered when the ticker is created in a loop (every iteration
+    /// would pile up a deferred `Stop` until the function returns), used by a goroutine,
+    /// stored in a field, a struct or another variable, or discarded.
     pub struct TickerNotStopped {
         id: "ticker-not-stopped",
         family: Time,
         severity: Error,
         summary: "A `time.NewTicker` that is never stopped keeps firing for the life of the process",
         kinds: ["call_expression"],
-        fix: None,
+        fix: Sometimes,
         version_gated: true,
         skip_test_files: false,
     }
@@ -210,7 +222,8 @@ fn check_assigned<'a>(
                         return;
                     };
                     if local_fate(ctx, func, &anc[..fi], var, decl) == Outcome::Neutral {
-                        ctx.report_node(
+                        let d = ctx
+                            .report_node(
                                 name,
                                 format!(
                                     "ticker `{var}` is never stopped: before Go 1.23 an unstopped Ticker \
@@ -221,6 +234,9 @@ fn check_assigned<'a>(
                             .help(format!(
                                 "add `defer {var}.Stop()` right after `{var} := {time_pkg}NewTicker(...)`"
                             ));
+                        if let Some(fix) = defer_stop_fix(ctx, anc, stmt, var, decl) {
+                            d.fix(fix);
+                        }
                     }
                 }
                 Some(_) => {} // a named result or parameter: handed to the caller
@@ -254,6 +270,106 @@ fn check_assigned<'a>(
         }
         _ => {} // index expressions: stored in a map or slice
     }
+}
+
+/// `defer v.Stop()` on a line of its own right after the statement that creates the
+/// ticker `v` (declared at `decl`): safe when `v` is a local of that very function and
+/// no function literal uses it; unsafe when one does (it may run after the function
+/// returns); none when the statement is in a loop (one deferred Stop per iteration,
+/// all run late), is not a plain statement of a block (`if t := ...; ...`), when a
+/// goroutine uses the ticker (stopping it on return would starve the goroutine), or
+/// when the ticker is also kept in a struct, a field or another variable.
+fn defer_stop_fix<'a>(
+    ctx: &Ctx<'a>,
+    anc: &[Node<'a>],
+    stmt: Node<'a>,
+    var: &str,
+    decl: Node<'a>,
+) -> Option<Fix> {
+    let (fi, func) = crate::flow::innermost_func(anc)?;
+    let si = anc.iter().rposition(|n| *n == stmt)?;
+    // `var t = ...` is a spec of a declaration: the statement is the declaration.
+    let si = if stmt.kind_str() == "var_spec" {
+        (fi..si)
+            .rev()
+            .find(|&i| anc[i].kind_str() == "var_declaration")?
+    } else {
+        si
+    };
+    let statement = anc[si];
+    if si == 0 || anc[si - 1].kind_str() != "statement_list" {
+        return None;
+    }
+    if anc[fi + 1..si]
+        .iter()
+        .any(|n| n.kind_str() == "for_statement")
+    {
+        return None;
+    }
+    // The variable must be declared in this very function, not captured from outside.
+    let body = func.field(F.body)?;
+    let mut own = false;
+    syntax::walk_same_func(body, |n| {
+        if n == decl {
+            own = true;
+            return Walk::Stop;
+        }
+        Walk::Continue
+    });
+    if !own {
+        return None;
+    }
+    // Who else sees the ticker: closures make the fix unsafe, goroutines rule it out.
+    let mut captured = false;
+    let mut goroutine = false;
+    let mut kept = false;
+    syntax::walk_with_ancestors(body, &anc[..=fi], |n, a| {
+        if n.kind_str() != "identifier" || n == decl || ctx.text(n) != var {
+            return Walk::Continue;
+        }
+        if !matches!(ctx.resolve(n, a), Some(d) if d.name_node() == decl) {
+            return Walk::Continue;
+        }
+        let inner = a[fi + 1..]
+            .iter()
+            .rposition(|x| x.kind_str() == "func_literal")
+            .map(|k| fi + 1 + k);
+        if let Some(k) = inner {
+            captured = true;
+            goroutine |= crate::flow::is_goroutine_body(ctx, a[k], &a[..k]);
+        }
+        match sema::value_use(n, a) {
+            sema::ValueUse::Arg { call, .. } => {
+                if let Some(ci) = a.iter().rposition(|x| *x == call)
+                    && ci > 0
+                    && a[ci - 1].kind_str() == "go_statement"
+                {
+                    goroutine = true;
+                }
+            }
+            // Kept in a struct, a field or another variable: it outlives the call.
+            sema::ValueUse::Element { .. } => kept = true,
+            sema::ValueUse::Assigned { target, .. } => {
+                kept |= target.is_none_or(|t| ctx.text(t) != "_");
+            }
+            _ => {}
+        }
+        if goroutine || kept {
+            Walk::Stop
+        } else {
+            Walk::Continue
+        }
+    });
+    if goroutine || kept {
+        return None;
+    }
+    let edit = edits::insert_lines_after(ctx.file, statement, &[format!("defer {var}.Stop()")])?;
+    let title = format!("Add `defer {var}.Stop()` after the ticker is created");
+    Some(if captured {
+        Fix::unsafe_edit(title, vec![edit])
+    } else {
+        Fix::safe(title, vec![edit])
+    })
 }
 
 fn is_exported(name: &str) -> bool {

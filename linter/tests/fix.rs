@@ -1,0 +1,350 @@
+//! `--fix`, `--unsafe-fixes` and `--diff` end to end, and the quality bar of every fix
+//! over every fixture: fixed files parse without new errors, stay gofmt-clean, no
+//! longer report what was fixed, and a second `--fix` changes nothing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const LEAK: &str = "package p\n\nimport \"time\"\n\nfunc leak() {\n\tt := time.NewTicker(time.Second)\n\t<-t.C\n}\n";
+const FIXED: &str = "package p\n\nimport \"time\"\n\nfunc leak() {\n\tt := time.NewTicker(time.Second)\n\tdefer t.Stop()\n\t<-t.C\n}\n";
+const TICK: &str = "package p\n\nimport \"time\"\n\nfunc wait(ready func() bool) {\n\tfor range time.Tick(time.Second) {\n\t\tif ready() {\n\t\t\treturn\n\t\t}\n\t}\n}\n";
+
+fn faultline() -> Command {
+    let mut c = Command::cargo_bin("faultline").unwrap();
+    c.env_remove("NO_COLOR").env_remove("CI_PROJECT_DIR");
+    c
+}
+
+fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn fix_writes_safe_fixes_and_reports_what_is_left() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(d.path(), "p/a.go", LEAK);
+    let b = write(d.path(), "p/b.go", TICK);
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--fix", "--format", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("p/b.go:6:17: warning[tick-leak]"))
+        .stdout(predicate::str::contains("ticker-not-stopped").not())
+        .stderr(predicate::str::contains("Fixed 1 finding in 1 file."))
+        .stderr(predicate::str::contains(
+            "1 more finding can be fixed with `--fix --unsafe-fixes`",
+        ));
+    assert_eq!(fs::read_to_string(&a).unwrap(), FIXED);
+    assert_eq!(fs::read_to_string(&b).unwrap(), TICK);
+    // Unsafe fixes on request; then nothing is left.
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--fix", "--unsafe-fixes", "--format", "concise"])
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "Fixed 1 finding (1 with unsafe fixes) in 1 file.",
+        ));
+    assert!(fs::read_to_string(&b).unwrap().contains(
+        "\tticker := time.NewTicker(time.Second)\n\tdefer ticker.Stop()\n\tfor range ticker.C {\n"
+    ));
+}
+
+#[test]
+fn diff_prints_and_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(d.path(), "p/a.go", LEAK);
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--diff"])
+        .assert()
+        .code(1)
+        .stdout(
+            "--- p/a.go\n+++ p/a.go\n@@ -4,5 +4,6 @@\n \n func leak() {\n \tt := time.NewTicker(time.Second)\n+\tdefer t.Stop()\n \t<-t.C\n }\n",
+        )
+        .stderr(predicate::str::contains("Would fix 1 finding in 1 file."));
+    assert_eq!(fs::read_to_string(&a).unwrap(), LEAK);
+    // Nothing to fix: exit 0, empty diff (findings without fixes are not its business).
+    let c = tempfile::tempdir().unwrap();
+    write(c.path(), "p/a.go", TICK);
+    faultline()
+        .current_dir(c.path())
+        .args(["check", "--diff"])
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr(predicate::str::contains("No fixes to apply."));
+    faultline()
+        .current_dir(c.path())
+        .args(["check", "--diff", "--unsafe-fixes"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("+\tfor range ticker.C {"));
+}
+
+#[test]
+fn plain_check_tells_what_can_be_fixed() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "p/a.go", LEAK);
+    write(d.path(), "p/b.go", TICK);
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--format", "concise"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "1 finding can be fixed with `--fix` (1 more with `--unsafe-fixes`).",
+        ));
+}
+
+#[test]
+fn unsafe_fixes_alone_is_a_usage_error() {
+    faultline()
+        .args(["check", "--unsafe-fixes", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--unsafe-fixes only applies with --fix or --diff",
+        ));
+}
+
+#[test]
+fn invalid_utf8_files_are_never_written() {
+    let d = tempfile::tempdir().unwrap();
+    let mut bytes = LEAK.as_bytes().to_vec();
+    bytes.extend_from_slice(b"// caf\xe9\n");
+    let p = write(d.path(), "p/latin1.go", &bytes);
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--fix", "--format", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("ticker-not-stopped"))
+        .stderr(predicate::str::contains(
+            "p/latin1.go: not valid UTF-8; not fixed",
+        ));
+    assert_eq!(fs::read(&p).unwrap(), bytes);
+}
+
+#[cfg(unix)]
+#[test]
+fn fixed_files_keep_their_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "p/a.go", LEAK);
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--fix"])
+        .assert()
+        .code(0);
+    assert_eq!(fs::read_to_string(&p).unwrap(), FIXED);
+    assert_eq!(
+        fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        // Engine fixtures too, under a name discovery does not skip.
+        let dest = to.join(name.trim_start_matches('_'));
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn go_files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "go") {
+                out.insert(p.clone(), fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// `(rule, message)` of every finding, from `--format json`.
+fn findings(dir: &Path) -> Vec<(String, String)> {
+    let out = faultline()
+        .current_dir(dir)
+        .args(["check", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut f: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["rule"].as_str().unwrap().to_string(),
+                x["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    f.sort();
+    f
+}
+
+fn gofmt_clean(text: &[u8]) -> Option<bool> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f.go");
+    fs::write(&p, String::from_utf8_lossy(text).replace("\r\n", "\n")).unwrap();
+    let out = StdCommand::new("gofmt").arg("-l").arg(&p).output().ok()?;
+    Some(out.status.success() && out.stdout.is_empty())
+}
+
+fn gofmt_available() -> bool {
+    let ok = StdCommand::new("gofmt")
+        .arg("-l")
+        .arg("/dev/null")
+        .output()
+        .is_ok();
+    assert!(
+        ok || std::env::var_os("FAULTLINE_REQUIRE_GOFMT").is_none(),
+        "FAULTLINE_REQUIRE_GOFMT is set but `gofmt` cannot be run"
+    );
+    if !ok {
+        eprintln!("note: gofmt not found; skipping the gofmt check");
+    }
+    ok
+}
+
+/// The quality bar, over every fixture of every rule at once.
+#[test]
+fn fix_over_all_fixtures_meets_the_quality_bar() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("fx");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &root,
+    );
+    let before = go_files(&root);
+    let found_before = findings(&root);
+
+    // --diff writes nothing.
+    let diff = faultline()
+        .current_dir(&root)
+        .args(["check", "--diff", "--unsafe-fixes", "."])
+        .output()
+        .unwrap();
+    assert_eq!(
+        diff.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&diff.stderr)
+    );
+    assert_eq!(go_files(&root), before, "--diff wrote files");
+
+    let run = faultline()
+        .current_dir(&root)
+        .args(["check", "--fix", "--unsafe-fixes", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(!stderr.contains("would add a syntax error"), "{stderr}");
+    assert!(!stderr.contains("still pending"), "{stderr}");
+    let fixed_count: usize = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Fixed "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no fix summary in:\n{stderr}"));
+    let after = go_files(&root);
+    let changed: Vec<&PathBuf> = after
+        .iter()
+        .filter(|(p, text)| before.get(*p) != Some(text))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(!changed.is_empty());
+
+    let gofmt = gofmt_available();
+    for p in &changed {
+        let (old, new) = (&before[*p], &after[*p]);
+        let old_src = rules::SourceFile::from_bytes(p.as_path(), old.clone()).unwrap();
+        let new_src = rules::SourceFile::from_bytes(p.as_path(), new.clone()).unwrap();
+        assert!(!new_src.lossy, "{}", p.display());
+        assert!(
+            new_src.syntax_errors().len() <= old_src.syntax_errors().len(),
+            "{}: new syntax errors",
+            p.display()
+        );
+        let crlf = old_src.text.contains("\r\n");
+        assert!(
+            !crlf || !new_src.text.replace("\r\n", "").contains('\n'),
+            "{}: mixed line ends",
+            p.display()
+        );
+        if gofmt && gofmt_clean(old) == Some(true) {
+            assert_eq!(
+                gofmt_clean(new),
+                Some(true),
+                "{}: not gofmt-clean after fixing:\n{}",
+                p.display(),
+                String::from_utf8_lossy(new)
+            );
+        }
+    }
+
+    // Re-linting: exactly the fixed findings are gone, and the report of the fix run
+    // was the truth about the fixed files.
+    let found_after = findings(&root);
+    let reported: Vec<(String, String)> = {
+        let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let mut f: Vec<(String, String)> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["rule"].as_str().unwrap().to_string(),
+                    x["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        f.sort();
+        f
+    };
+    assert_eq!(reported, found_after);
+    let mut gone = found_before.clone();
+    for f in &found_after {
+        let i = gone
+            .iter()
+            .position(|g| g == f)
+            .unwrap_or_else(|| panic!("new finding after fixing: {f:?}"));
+        gone.remove(i);
+    }
+    assert_eq!(gone.len(), fixed_count, "fixed: {gone:?}");
+
+    // A second --fix changes nothing.
+    let again = faultline()
+        .current_dir(&root)
+        .args(["check", "--fix", "--unsafe-fixes", "--format", "json", "."])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("Fixed "));
+    assert_eq!(go_files(&root), after, "a second --fix changed files");
+}
