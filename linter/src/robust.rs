@@ -17,6 +17,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("go_file", lint_bytes_every_format),
     ("config", parse_config_bytes),
     ("lsp_stream", serve_lsp_bytes),
+    ("fix_edits", fix_bytes),
 ];
 
 fn engine() -> &'static Engine {
@@ -195,6 +196,88 @@ pub fn serve_lsp_bytes(data: &[u8]) {
     }
 }
 
+/// A Go file (the corpus starts from the valid fixtures; the fuzzer's mutations are
+/// the random edits: inserted, deleted, duplicated ranges) through the fix pipeline:
+/// one pass changes nothing outside the fixes' edits, and the whole loop never adds
+/// a syntax error and is idempotent.
+pub fn fix_bytes(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(file) = SourceFile::from_bytes_with_limits(
+        "pkg/fuzz.go",
+        text.as_bytes().to_vec(),
+        1 << 20,
+        Duration::from_secs(10),
+    ) else {
+        return;
+    };
+    let lint = rules::lint_sources(engine(), &[&file], None, |_| true);
+    let diags = &lint[0].1.diagnostics;
+    // One pass: exactly the taken edits, every other byte kept.
+    if let Some(applied) = rules::engine::fix::apply_fixes(&file.text, diags, true) {
+        let mut edits: Vec<&rules::Edit> = applied
+            .fixed
+            .iter()
+            .flat_map(|&i| {
+                &diags[i]
+                    .fix
+                    .as_ref()
+                    .expect("a fixed diagnostic has a fix")
+                    .edits
+            })
+            .collect();
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        edits.dedup();
+        let mut want = String::new();
+        let mut at = 0;
+        for e in edits {
+            assert!(e.range.start >= at, "overlapping edits taken together");
+            want.push_str(&file.text[at..e.range.start]);
+            want.push_str(&e.replacement);
+            at = e.range.end;
+        }
+        want.push_str(&file.text[at..]);
+        assert_eq!(applied.text, want, "bytes outside the edits changed");
+    }
+    // The whole loop, unsafe fixes included.
+    let settings = rules::FixSettings {
+        unsafe_fixes: true,
+        ..rules::FixSettings::default()
+    };
+    let fix = |f: &SourceFile| {
+        let pkg = [rules::PackageFile {
+            summary: std::sync::Arc::new(rules::index::FileSummary::extract(f)),
+            source: Some(f),
+        }];
+        rules::fix_package(engine(), &pkg, None, &settings)
+            .into_iter()
+            .next()
+            .map(|(_, r)| r)
+            .expect("one result per file")
+    };
+    let r = fix(&file);
+    assert!(
+        r.lint.internal_errors.is_empty(),
+        "{:?}",
+        r.lint.internal_errors
+    );
+    let Some(fixed) = &r.fixed else { return };
+    assert!(
+        fixed.syntax_errors().len() <= file.syntax_errors().len(),
+        "fixes added a syntax error:\n{}",
+        fixed.text
+    );
+    if !r.unconverged && r.rejected.is_empty() {
+        let again = fix(fixed);
+        assert!(
+            again.fixed.is_none(),
+            "a second --fix changed the file again: {:?}",
+            again.applied
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// Every input the fuzzers ever crashed on, replayed on each test run.
@@ -227,5 +310,6 @@ mod tests {
         parse_config_bytes(b"selct = 1\n");
         let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
         serve_lsp_bytes(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+        fix_bytes(b"package p\n\nimport \"time\"\n\nfunc f() {\n\tt := time.NewTicker(time.Second)\n\t<-t.C\n}\n");
     }
 }

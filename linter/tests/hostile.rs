@@ -113,13 +113,13 @@ fn deep_nesting_does_not_overflow_the_stack() {
     const N: usize = 100_000;
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "p/a.go", LEAK);
-    let parens = format!(
-        "package p\n\nvar x = {}1{}\n",
-        "(".repeat(N),
-        ")".repeat(N)
-    );
+    let parens = format!("package p\n\nvar x = {}1{}\n", "(".repeat(N), ")".repeat(N));
     write(d.path(), "p/parens.go", parens);
-    let blocks = format!("package p\n\nfunc f() {{\n{}\n{}\n}}\n", "{".repeat(N), "}".repeat(N));
+    let blocks = format!(
+        "package p\n\nfunc f() {{\n{}\n{}\n}}\n",
+        "{".repeat(N),
+        "}".repeat(N)
+    );
     write(d.path(), "p/blocks.go", blocks);
     let lits = format!(
         "package p\n\nvar y = {}{}\n",
@@ -179,7 +179,11 @@ fn many_tiny_files() {
             .unwrap();
         }
     }
-    write(d.path(), "p199/z.go", LEAK.replace("package p", "package p199"));
+    write(
+        d.path(),
+        "p199/z.go",
+        LEAK.replace("package p", "package p199"),
+    );
     let o = faultline()
         .current_dir(d.path())
         .args(["check", "--format", "concise"])
@@ -254,7 +258,10 @@ fn random_binary_files_named_go() {
             .unwrap();
         assert_eq!(o.status.code(), Some(1), "{format}: {o:?}");
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!err.contains("panic") && !err.contains("internal error"), "{err}");
+        assert!(
+            !err.contains("panic") && !err.contains("internal error"),
+            "{err}"
+        );
         assert!(String::from_utf8_lossy(&o.stdout).contains("a.go"));
     }
 }
@@ -266,7 +273,10 @@ fn directory_named_dot_go() {
     fs::create_dir_all(d.path().join("p/x.go")).unwrap();
     write(d.path(), "p/x.go/a.go", LEAK);
     write(d.path(), "p/b.go", CLEAN);
-    for args in [&["check", "--format", "concise"][..], &["check", "--format", "concise", "p/x.go"]] {
+    for args in [
+        &["check", "--format", "concise"][..],
+        &["check", "--format", "concise", "p/x.go"],
+    ] {
         faultline()
             .current_dir(d.path())
             .args(args)
@@ -313,7 +323,10 @@ fn symlink_loops_on_the_command_line() {
     let err = stderr_lines(&o);
     let named: Vec<&String> = err.iter().filter(|l| l.contains("loop1.go")).collect();
     assert_eq!(named.len(), 1, "{err:?}");
-    assert!(named[0].starts_with("faultline: error: p/loop1.go: "), "{err:?}");
+    assert!(
+        named[0].starts_with("faultline: error: p/loop1.go: "),
+        "{err:?}"
+    );
 }
 
 /// Symlinks inside the project pointing outside it (a file and a directory) are not
@@ -324,8 +337,11 @@ fn symlinks_out_of_the_project_are_not_followed() {
     write(outside.path(), "evil/leak.go", LEAK);
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "p/b.go", CLEAN);
-    std::os::unix::fs::symlink(outside.path().join("evil/leak.go"), d.path().join("p/out.go"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("evil/leak.go"),
+        d.path().join("p/out.go"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink(outside.path().join("evil"), d.path().join("p/outdir")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("evil"), d.path().join("evil")).unwrap();
     faultline()
@@ -430,9 +446,7 @@ fn config_that_is_not_toml() {
     let err = stderr_lines(&o);
     assert!(
         o.status.code() == Some(1) && err.iter().all(|l| !l.contains("error"))
-            || o.status.code() == Some(2)
-                && err.len() == 1
-                && err[0].contains("faultline.toml"),
+            || o.status.code() == Some(2) && err.len() == 1 && err[0].contains("faultline.toml"),
         "{o:?}"
     );
 }
