@@ -70,6 +70,7 @@ fn file_over_the_size_cap_is_skipped_with_a_clear_message() {
 /// 50 MB of Go (under the cap) is linted normally: the finding at its end is found
 /// at the right line.
 #[test]
+#[ignore = "slow in a debug build (the hostile suite took 277 s on 2 busy cores); run with --ignored"]
 fn fifty_megabyte_file_is_linted() {
     let d = tempfile::tempdir().unwrap();
     let mut text = String::from("package p\n\nimport \"time\"\n\n");
