@@ -106,6 +106,22 @@ pub enum Written {
     /// The file on disk no longer holds what was read: not written.
     ChangedOnDisk,
     Failed(String),
+    /// A symlink (the file or a directory above it) leads out of the project.
+    OutsideProject(PathBuf),
+}
+
+/// Where a write to `path` would land, when symlinks lead it out of `root`: the file
+/// itself or a directory on its way may be a link, but the fix must not follow it
+/// out of the project. A path named outside the project without links is the
+/// user's choice and allowed.
+pub fn escapes_project(path: &Path, root: &Path) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(path).ok()?;
+    let abs = crate::config::absolute(path);
+    if target == abs {
+        return None;
+    }
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    (!target.starts_with(&root)).then_some(target)
 }
 
 /// Replace the file at `path` (following symlinks), which must still hold `original`,
@@ -216,12 +232,20 @@ pub fn print_diffs(out: &mut dyn Write, changes: &[FileChange]) -> std::io::Resu
 /// `--fix`: write every change. Files that could not be written have their findings
 /// removed from `files` (they describe a text that is not on disk); returns whether
 /// any file could not be written.
-pub fn write_changes(changes: &[FileChange], files: &mut [FileReport]) -> bool {
+pub fn write_changes(changes: &[FileChange], files: &mut [FileReport], root: &Path) -> bool {
     let mut failed = false;
     let mut done = Vec::new();
     for c in changes {
         let path = display_path(&c.path);
-        let why = match write_atomic(&c.path, c.original.as_bytes(), c.fixed.as_bytes()) {
+        let written = match escapes_project(&c.path, root) {
+            Some(target) => Written::OutsideProject(target),
+            None => write_atomic(&c.path, c.original.as_bytes(), c.fixed.as_bytes()),
+        };
+        let why = match written {
+            Written::OutsideProject(target) => format!(
+                "a symlink leads out of the project (to {}); not fixed",
+                target.display()
+            ),
             Written::Ok => {
                 done.push(c);
                 continue;

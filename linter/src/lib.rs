@@ -10,6 +10,8 @@ pub mod fingerprint;
 pub mod fix;
 pub mod gitdiff;
 pub mod output;
+#[doc(hidden)]
+pub mod robust;
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
@@ -244,9 +246,8 @@ fn run_check(args: CheckArgs) -> std::io::Result<u8> {
             u8::from(any) * EXIT_FINDINGS
         });
     }
-    let unwritten = args.fix && fix::write_changes(&outcome.changes, &mut outcome.files);
-
     let root = project_root();
+    let unwritten = args.fix && fix::write_changes(&outcome.changes, &mut outcome.files, &root);
     let mut findings: Vec<Finding> = Vec::new();
     let mut to_baseline: Vec<baseline::Entry> = Vec::new();
     let mut hidden_by_baseline = 0usize;

@@ -348,3 +348,171 @@ fn fix_over_all_fixtures_meets_the_quality_bar() {
     assert!(!String::from_utf8_lossy(&again.stderr).contains("Fixed "));
     assert_eq!(go_files(&root), after, "a second --fix changed files");
 }
+
+/// Every file under `root` with its bytes and mode (symlinks as their target).
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            let ft = e.file_type().unwrap();
+            if ft.is_symlink() {
+                let t = fs::read_link(&p).unwrap();
+                out.insert(p, (t.as_os_str().as_encoded_bytes().to_vec(), 0));
+            } else if ft.is_dir() {
+                stack.push(p);
+            } else {
+                let mode = e.metadata().unwrap().permissions().mode();
+                out.insert(p.clone(), (fs::read(&p).unwrap(), mode));
+            }
+        }
+    }
+    out
+}
+
+/// A project: `.git` anchors the project root at the temporary directory.
+fn project() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir(d.path().join(".git")).unwrap();
+    d
+}
+
+#[test]
+fn fix_writes_only_the_linted_paths() {
+    let d = project();
+    let a = write(d.path(), "p/a.go", LEAK);
+    write(d.path(), "p/sibling.go", LEAK.replace("leak()", "leak2()"));
+    write(d.path(), "q/b.go", LEAK);
+    write(d.path(), "testdata/c.go", LEAK);
+    let before = snapshot(d.path());
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--fix", "--format", "concise", "p/a.go"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Fixed 1 finding in 1 file."));
+    let mut after = snapshot(d.path());
+    assert_eq!(after.remove(&a).unwrap().0, FIXED.as_bytes());
+    let mut before = before;
+    before.remove(&a);
+    // The package sibling, the other package and testdata are untouched; no
+    // temporary file is left anywhere.
+    assert_eq!(before, after);
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_never_follows_a_symlink_out_of_the_project() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "ext/evil.go", LEAK);
+    let d = project();
+    write(d.path(), "p/own.go", LEAK.replace("leak()", "own()"));
+    std::os::unix::fs::symlink(
+        outside.path().join("ext/evil.go"),
+        d.path().join("p/link.go"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path().join("ext"), d.path().join("extdir")).unwrap();
+    let outside_before = snapshot(outside.path());
+    // Walking: links are not followed at all; the project's own file is fixed.
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--fix", "--format", "concise"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Fixed 1 finding in 1 file."));
+    assert_eq!(snapshot(outside.path()), outside_before);
+    // Named explicitly, file link and directory link: linted, but not written.
+    for arg in ["p/link.go", "extdir", "extdir/evil.go"] {
+        let o = faultline()
+            .current_dir(d.path())
+            .args(["check", "--fix", "--format", "concise", arg])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{arg}: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("a symlink leads out of the project") && err.contains("; not fixed"),
+            "{arg}: {err}"
+        );
+        assert_eq!(snapshot(outside.path()), outside_before, "{arg}");
+    }
+    // A link inside the project is followed: the file it points at is fixed.
+    let d = project();
+    let real = write(d.path(), "p/real.go", LEAK);
+    std::os::unix::fs::symlink("real.go", d.path().join("p/alias.go")).unwrap();
+    faultline()
+        .current_dir(d.path())
+        .args(["check", "--fix", "p/alias.go"])
+        .assert()
+        .code(0);
+    assert_eq!(fs::read_to_string(&real).unwrap(), FIXED);
+    assert!(
+        fs::symlink_metadata(d.path().join("p/alias.go"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+/// Writing fails (a read-only directory, or a full disk simulated with a file-size
+/// limit, which binds root too): the original is intact, no temporary file is left,
+/// one error names the file and the exit code is 2.
+#[cfg(unix)]
+#[test]
+fn failed_write_leaves_the_original_intact() {
+    use std::os::unix::fs::PermissionsExt;
+    // Big enough that the fixed text cannot be written under a 1 KiB size limit.
+    let big = format!("{LEAK}\n// {}\n", "x".repeat(4096));
+    let check = |d: &Path, p: &Path, o: std::process::Output| {
+        assert_eq!(o.status.code(), Some(2), "{o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(
+            lines[0].starts_with("faultline: error: p/a.go: could not write the fixed file: "),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(p).unwrap(), big);
+        assert_eq!(
+            fs::read_dir(d.join("p")).unwrap().count(),
+            1,
+            "temporary file left"
+        );
+    };
+    // Full disk: `ulimit -f 1` with SIGXFSZ ignored makes writes past 1 KiB fail.
+    let d = project();
+    let p = write(d.path(), "p/a.go", &big);
+    let bin = env!("CARGO_BIN_EXE_faultline");
+    let o = StdCommand::new("sh")
+        .current_dir(d.path())
+        .env_remove("CI_PROJECT_DIR")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 1 && exec \"$0\" check --fix --format concise",
+        ])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    check(d.path(), &p, o);
+    // Read-only directory (root writes anyway: skipped then).
+    let d = project();
+    let p = write(d.path(), "p/a.go", &big);
+    let dir = d.path().join("p");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
+    let root_can_write = fs::write(dir.join("probe"), "").is_ok();
+    if root_can_write {
+        fs::remove_file(dir.join("probe")).unwrap();
+        eprintln!("running as root: the read-only directory case is skipped");
+    } else {
+        let o = faultline()
+            .current_dir(d.path())
+            .args(["check", "--fix", "--format", "concise"])
+            .output()
+            .unwrap();
+        check(d.path(), &p, o);
+    }
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+}
