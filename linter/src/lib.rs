@@ -555,6 +555,7 @@ fn show_rule(id: &str) -> std::io::Result<u8> {
 }
 
 fn debug_tree(path: &std::path::Path) -> std::io::Result<u8> {
+    const MAX_INDENT: usize = 40;
     let bytes = std::fs::read(path)?;
     let file = match rules::SourceFile::from_bytes(path, bytes) {
         Ok(f) => f,
@@ -576,14 +577,21 @@ fn debug_tree(path: &std::path::Path) -> std::io::Result<u8> {
             } else {
                 String::new()
             };
+            // Indentation stops growing at 40 levels (the depth is printed instead), so a
+            // 100k-deep file prints linear, not quadratic, output.
+            let deep = if depth > MAX_INDENT {
+                format!("<{depth}> ")
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "{:indent$}{field}{} [{}:{}]{leaf}",
+                "{:indent$}{deep}{field}{} [{}:{}]{leaf}",
                 "",
                 node.kind(),
                 pos.row + 1,
                 pos.column + 1,
-                indent = depth * 2
+                indent = depth.min(MAX_INDENT) * 2
             )?;
         }
         if cursor.goto_first_child() {

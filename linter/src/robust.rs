@@ -12,8 +12,11 @@ use rules::{Engine, LineIndex, Settings, SourceFile};
 use crate::cli::OutputFormat;
 use crate::output::{Finding, Report};
 
+/// A fuzz harness: panics (or asserts) on a bug, returns on any other input.
+pub type Harness = fn(&[u8]);
+
 /// The fuzz targets, by the name of their regression folder.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("go_file", lint_bytes_every_format),
     ("config", parse_config_bytes),
     ("lsp_stream", serve_lsp_bytes),

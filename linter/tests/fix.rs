@@ -493,7 +493,7 @@ fn failed_write_leaves_the_original_intact() {
             "-c",
             "trap '' XFSZ; ulimit -f 1 && exec \"$0\" check --fix --format concise",
         ])
-        .arg(&bin)
+        .arg(bin)
         .output()
         .unwrap();
     check(d.path(), &p, o);

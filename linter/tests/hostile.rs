@@ -80,7 +80,7 @@ fn fifty_megabyte_file_is_linted() {
     let mut n = 0usize;
     while text.len() < 50 * 1024 * 1024 {
         text.push_str(&filler);
-        if n % 64 == 0 {
+        if n.is_multiple_of(64) {
             text.push_str(&format!(
                 "var s{n} = \"{}\"\n\nfunc f{n}(d time.Duration) {{\n\tif d > 0 {{\n\t\t_ = d\n\t}}\n}}\n",
                 "y".repeat(200)
@@ -155,8 +155,14 @@ fn deep_nesting_does_not_overflow_the_stack() {
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(out.contains("a.go"), "{format}: {out}");
     }
-    // `faultline debug tree` on this file prints an indentation quadratic in the
-    // depth (10^10 bytes): not tested here, a known problem of the debug command.
+    // `faultline debug tree` caps its indentation: output linear in the depth.
+    let o = faultline()
+        .args(["debug", "tree"])
+        .arg(d.path().join("p/parens.go"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.len() < 200 * N, "{} bytes", o.stdout.len());
 }
 
 /// Many tiny files across many packages: all linted, nothing lost.
