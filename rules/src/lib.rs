@@ -17,6 +17,7 @@ pub mod syntax;
 #[cfg(test)]
 pub mod testing;
 
+pub mod lock;
 pub mod net;
 pub mod sql;
 pub mod time;

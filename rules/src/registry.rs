@@ -16,6 +16,8 @@ pub static RULES: &[&dyn Rule] = &[
     &crate::net::ServerNoTimeouts,
     // sql
     &crate::sql::RowsAffectedUnchecked,
+    // lock
+    &crate::lock::LockHeldIo,
 ];
 
 /// Registry position of a rule id.

@@ -91,6 +91,8 @@ pub struct FuncFacts {
     /// Connections, their reads and deadlines ([`super::net`]); `None` for the many
     /// functions that touch nothing network-like.
     pub net: Option<Box<NetFacts>>,
+    /// Blocking operations for the lock family (see `index::lock`).
+    pub lock: super::lock::LockFacts,
 }
 
 /// How a function or method name is used across the package.
@@ -248,11 +250,32 @@ impl<'a> FileWalk<'a> {
                     self.record_value_ref(n, anc);
                 }
                 "selector_expression" => self.record_value_ref(n, anc),
+                // Lock family: channel operations and channel fields (see `index::lock`).
+                "send_statement" | "unary_expression" | "select_statement" | "keyed_element" => {
+                    super::lock::on_node(&mut self.cur.lock, n, anc, decl, src)
+                }
                 "short_var_declaration" => {
+                    // Lock family: what the new locals hold (before they count as declared).
+                    super::lock::on_decl(
+                        &mut self.cur.lock,
+                        n,
+                        decl,
+                        src,
+                        self.imports,
+                        &self.declared,
+                    );
                     self.declare_list(n.field(F.left));
                     self.on_alias(n);
                 }
                 "var_spec" | "const_spec" => {
+                    super::lock::on_decl(
+                        &mut self.cur.lock,
+                        n,
+                        decl,
+                        src,
+                        self.imports,
+                        &self.declared,
+                    );
                     let mut c = n.walk();
                     for id in n.children_by_field_id(F.name, &mut c) {
                         self.declared.insert(text(id, src));
@@ -351,6 +374,21 @@ impl<'a> FileWalk<'a> {
         };
         netfacts::on_call(self, call, operand, name_node, anc, decl);
         let name = text(name_node, self.src);
+        // Lock family: blocking calls, channel makes, unlocks (see `index::lock`).
+        let site = super::lock::CallAt {
+            call,
+            op: operand,
+            name: name_node,
+            decl,
+        };
+        super::lock::on_call(
+            &mut self.cur.lock,
+            site,
+            anc,
+            self.src,
+            self.imports,
+            &self.declared,
+        );
         let kind = Self::call_kind(anc);
         // Names inside the call resolve against the call's ancestors (no copy: this runs
         // for every call, and copying the chain would be quadratic in nesting depth).

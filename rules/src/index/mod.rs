@@ -9,6 +9,7 @@
 
 pub mod decls;
 pub mod facts;
+pub mod lock;
 pub mod net;
 
 use std::collections::{HashMap, HashSet};
@@ -93,7 +94,14 @@ pub struct FileSummary {
 impl FileSummary {
     pub fn extract(file: &SourceFile) -> FileSummary {
         let decls = FileDecls::extract(0, file.root(), &file.text);
-        let facts = facts::extract(file.root(), &file.text, &decls.imports, &file.lines);
+        let mut facts = facts::extract(file.root(), &file.text, &decls.imports, &file.lines);
+        // Lock facts may be shown as related locations from another file.
+        for (_, f) in &mut facts.funcs {
+            for site in &mut f.lock.sites {
+                site.start = file.line_col(site.at.start);
+                site.end = file.line_col(site.at.end);
+            }
+        }
         FileSummary {
             path: file.path.clone(),
             is_test: file.is_test,
@@ -128,6 +136,9 @@ pub struct PackageIndex {
     field_facts: [OnceLock<HashSet<String>>; 3],
     /// Derived facts of the net family ([`net::NetIndex`]).
     net: OnceLock<net::NetIndex>,
+    /// Lock family: each function's first unconditional blocking operation.
+    lock_io: OnceLock<Vec<Option<lock::CalleeIo>>>,
+    chan_buffered: OnceLock<HashSet<String>>,
 }
 
 impl PackageIndex {

@@ -90,10 +90,6 @@ declare_rule! {
     ///     return ErrNotFound
     /// }
     /// ```
-    ///
-    /// ## Options
-    /// `single-key = false` (under `[rules.rows-affected-unchecked]`) turns off the info
-    /// findings for single-key writes (`WHERE id = ?`) and keeps the guarded ones.
     pub struct RowsAffectedUnchecked {
         id: "rows-affected-unchecked",
         family: Sql,
@@ -104,7 +100,7 @@ declare_rule! {
         version_gated: false,
         skip_test_files: false,
         options: [
-            ("single-key", Bool, "Report single-key writes (`WHERE id = ?`) at info severity (default true)."),
+            ("single-key", Bool, "Report single-key writes (`WHERE id = ?`) at info severity (default true); `false` keeps only the guarded-write warnings."),
         ],
     }
 }
