@@ -260,9 +260,10 @@ pub fn check_fixtures(meta: &'static RuleMeta, anchors: &[&str]) {
 }
 
 /// The fix contract of a rule over its fixtures: `FixAvailability::None` rules offer no
-/// fix and `Always` rules always do; applying every fix (safe and unsafe) until fixed
-/// point adds no syntax error, keeps gofmt-clean files gofmt-clean and line ends as
-/// they were, removes exactly the fixed findings, and a second run changes nothing.
+/// fix (display-only suggestions aside) and `Always` rules always do; applying every
+/// fix (safe and unsafe) until fixed point adds no syntax error, keeps gofmt-clean
+/// files gofmt-clean and line ends as they were, removes exactly the fixed findings,
+/// and a second run changes nothing.
 /// The fixed sources are snapshotted as `<rule-id>.fixed`.
 pub fn check_fixes(meta: &'static RuleMeta, root: &Path) {
     use crate::engine::{FixAvailability, FixSettings};
@@ -289,7 +290,11 @@ pub fn check_fixes(meta: &'static RuleMeta, root: &Path) {
                 .to_string();
             for d in &lint.diagnostics {
                 match (meta.fix, &d.fix) {
-                    (FixAvailability::None, Some(_)) => {
+                    // A display-only suggestion (the shape of a fix, never applied)
+                    // is help, not a fix: `fix: None` rules may show one.
+                    (FixAvailability::None, Some(f))
+                        if f.applicability != crate::engine::Applicability::DisplayOnly =>
+                    {
                         let _ = writeln!(
                             failures,
                             "{rel}:{}: fix offered by a rule declared `fix: None`",

@@ -10,7 +10,7 @@
 
 use tree_sitter::Node;
 
-use super::lines::{eol, indent_at, next_line_start};
+use super::lines::{eol, has_trailing_comment, indent_at, next_line_start};
 use crate::engine::Edit;
 use crate::source::SourceFile;
 use crate::syntax::{F, NodeExt, text};
@@ -62,7 +62,9 @@ pub fn insert_field(
             .any(|n| n.kind_str() == "comment" && n.start_byte() >= from && n.end_byte() <= to)
     };
     let Some(&last) = elements.last() else {
-        if has_comment(open.end_byte(), close.start_byte()) {
+        if has_comment(open.end_byte(), close.start_byte())
+            || grows_aligned_comment(file, close.start_byte())
+        {
             return None;
         }
         return Some(vec![Edit::replace(
@@ -94,7 +96,9 @@ pub fn insert_field(
 
     // Closed on the last element's line: append inline.
     if line_of(close.start_byte()) == last_end_line {
-        if has_comment(last.end_byte(), close.start_byte()) {
+        if has_comment(last.end_byte(), close.start_byte())
+            || grows_aligned_comment(file, close.start_byte())
+        {
             return None;
         }
         return Some(vec![Edit::insert(
@@ -213,6 +217,16 @@ pub fn insert_field(
     Some(edits)
 }
 
+/// Whether text inserted at `offset` lengthens a line whose trailing comment gofmt
+/// aligns with the trailing comment of a neighbouring line: the comments' column
+/// would move, so gofmt would re-pad lines the edit does not touch.
+fn grows_aligned_comment(file: &SourceFile, offset: usize) -> bool {
+    let line = file.lines.line_of(offset);
+    has_trailing_comment(file, line)
+        && ((line > 0 && has_trailing_comment(file, line - 1))
+            || has_trailing_comment(file, line + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +263,11 @@ mod tests {
             "package x\n\nvar c = T{A: 1, B: f(2), Timeout: 90 * time.Second}\n"
         );
         assert!(with_field("package x\n\nvar c = T{ /* none */ }\n", "K", "1").is_none());
+        // Trailing comments aligned with a neighbour's would move: no edit.
+        let text = "package x\n\nvar (\n\ta = T{} // a\n\tb = 1   // b\n)\n";
+        assert!(with_field(text, "K", "1").is_none());
+        let text = "package x\n\nvar (\n\ta = T{} // a\n\n\tb = 1 // b\n)\n";
+        assert!(with_field(text, "K", "1").is_some());
         assert!(with_field("package x\n\nvar c = T{1, 2}\n", "K", "1").is_none());
         assert!(with_field("package x\n\nvar c = T{K: 1}\n", "K", "1").is_none());
     }

@@ -120,10 +120,45 @@ pub fn preview(text: &str, fix: &Fix) -> Option<String> {
     Some(applied.text[start..end].replace('\r', ""))
 }
 
+/// Lines of code set under a help text: their common indentation removed, tabs shown
+/// as four spaces, each line indented by four spaces.
+pub fn help_block(code: &str) -> String {
+    let lines: Vec<&str> = code.lines().map(str::trim_end).collect();
+    let common = lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.len() - l.trim_start_matches(['\t', ' ']).len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if l.is_empty() {
+            continue;
+        }
+        let body = &l[common.min(l.len())..];
+        let tabs = body.len() - body.trim_start_matches('\t').len();
+        out.push_str("    ");
+        out.push_str(&"    ".repeat(tabs));
+        out.push_str(&body[tabs..]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::Edit;
+
+    #[test]
+    fn help_block_dedents_and_indents() {
+        assert_eq!(
+            help_block("\t\tif x {\n\t\t\treturn\n\t\t}\n"),
+            "    if x {\n        return\n    }"
+        );
+    }
 
     #[test]
     fn preview_shows_the_changed_lines() {

@@ -1,7 +1,7 @@
 use tree_sitter::Node;
 
 use crate::declare_rule;
-use crate::engine::{Ctx, Related, Rule, RuleMeta};
+use crate::engine::{Ctx, Fix, Related, Rule, RuleMeta};
 use crate::flow;
 use crate::index::TypeKind;
 use crate::index::lock::{self as facts, IoOp};
@@ -96,6 +96,18 @@ declare_rule! {
     ///     }
     ///     return v, err
     /// }
+    /// ```
+    ///
+    /// ## Suggested fix
+    /// No automatic fix: whether the state the mutex protects may change while it is
+    /// unlocked (and must be re-read after) is the author's call. Where the blocking
+    /// call is a simple statement, the help shows the shape of the fix (display-only,
+    /// never applied): unlock before it and lock again after it.
+    ///
+    /// ```text
+    /// c.mu.Unlock()
+    /// err := c.db.QueryRowContext(ctx, q, key).Scan(&v)
+    /// c.mu.Lock()
     /// ```
     pub struct LockHeldIo {
         id: "lock-held-io",
@@ -449,7 +461,11 @@ impl<'c, 'a> Section<'c, 'a> {
             end: io.end,
             message: format!("`{}`: {} inside `{callee}`", io.label, io.kind.what()),
         };
-        ctx.report_node(
+        let shape = self.unlock_around(name);
+        let example = shape
+            .as_ref()
+            .map_or(String::new(), |(_, e)| format!(", for example:\n{e}"));
+        let d = ctx.report_node(
             name,
             format!(
                 "`{label}` does {} (`{}`) while `{}` is locked: every goroutine that needs `{}` waits on {}",
@@ -462,11 +478,14 @@ impl<'c, 'a> Section<'c, 'a> {
         )
         .label("blocks while the lock is held")
         .help(format!(
-            "call `{label}` after `{}.{}()`, or move the blocking part of `{callee}` out of the critical section",
+            "call `{label}` after `{}.{}()`, or move the blocking part of `{callee}` out of the critical section{example}",
             self.mutex, self.unlock
         ))
         .related(inner)
         .related(self.lock_related());
+        if let Some((fix, _)) = shape {
+            d.fix(fix);
+        }
     }
 
     fn report_io(&self, name: Node<'a>, label: &str, kind: IoKind) {
@@ -483,7 +502,13 @@ impl<'c, 'a> Section<'c, 'a> {
                 "copy what `{label}` needs while holding `{m}`, call `{m}.{u}()`, then do the I/O"
             ),
         };
-        self.ctx
+        let shape = self.unlock_around(name);
+        let help = match &shape {
+            Some((_, e)) => format!("{help}, for example:\n{e}"),
+            None => help,
+        };
+        let d = self
+            .ctx
             .report_node(
                 name,
                 format!(
@@ -495,6 +520,9 @@ impl<'c, 'a> Section<'c, 'a> {
             .label("blocks while the lock is held")
             .help(help)
             .related(self.lock_related());
+        if let Some((fix, _)) = shape {
+            d.fix(fix);
+        }
     }
 
     fn report_chan(&self, arrow: Node<'a>, what: &str) {
@@ -511,13 +539,70 @@ impl<'c, 'a> Section<'c, 'a> {
                 "`select` without `default` while `{m}` is locked: it blocks until a case is ready, and every goroutine that needs `{m}` waits with it"
             ),
         };
-        self.ctx
+        let shape = (what != "select")
+            .then(|| self.unlock_around(arrow))
+            .flatten();
+        let example = shape
+            .as_ref()
+            .map_or(String::new(), |(_, e)| format!(", for example:\n{e}"));
+        let d = self
+            .ctx
             .report_node(arrow, msg)
             .label("blocks while the lock is held")
             .help(format!(
-                "do the channel operation after `{m}.{u}()`, or make it non-blocking with `select {{ case ...: default: }}`"
+                "do the channel operation after `{m}.{u}()`, or make it non-blocking with `select {{ case ...: default: }}`{example}"
             ))
             .related(self.lock_related());
+        if let Some((fix, _)) = shape {
+            d.fix(fix);
+        }
+    }
+
+    /// The shape of the fix, display-only (whether the protected state may change
+    /// while unlocked is the author's call): `m.Unlock()` before the simple statement
+    /// holding the blocking call at `at`, `m.Lock()` again after it, and the lines that
+    /// would read, for the help. `None` for statements with control flow (`return`,
+    /// `if`, loops: relocking after them may not run, or run twice).
+    fn unlock_around(&self, at: Node<'a>) -> Option<(Fix, String)> {
+        let ctx = self.ctx;
+        let mut stmt = at;
+        // Climb to the statement (reporting only: a few parents).
+        loop {
+            let parent = stmt.parent()?;
+            if matches!(parent.kind_str(), "block" | "statement_list") {
+                break;
+            }
+            if parent.kind_str() == "source_file" || parent.kind_str() == "func_literal" {
+                return None;
+            }
+            stmt = parent;
+        }
+        if !matches!(
+            stmt.kind_str(),
+            "expression_statement"
+                | "short_var_declaration"
+                | "assignment_statement"
+                | "send_statement"
+                | "var_declaration"
+        ) {
+            return None;
+        }
+        let m = self.mutex;
+        let (u, l) = (
+            self.unlock,
+            if self.unlock == "RUnlock" {
+                "RLock"
+            } else {
+                "Lock"
+            },
+        );
+        let edits = vec![
+            crate::edits::insert_lines_before(ctx.file, stmt, &[format!("{m}.{u}()")])?,
+            crate::edits::insert_lines_after(ctx.file, stmt, &[format!("{m}.{l}()")])?,
+        ];
+        let fix = crate::edits::suggestion(format!("Unlock `{m}` around the blocking call"), edits);
+        let shown = crate::edits::preview(ctx.src(), &fix)?;
+        Some((fix, crate::edits::help_block(&shown)))
     }
 
     fn lock_related(&self) -> Related {

@@ -5,7 +5,7 @@ use crate::engine::{Ctx, Rule, RuleMeta};
 use crate::sema::{LocalDecl, ValueUse};
 use crate::syntax::{self, F, NodeExt, Walk};
 
-use super::{http_literal, qualifier, set_later, time_q};
+use super::{http_literal, qualifier, set_later, time_q, timeout_fix};
 
 declare_rule! {
     /// ## What it does
@@ -42,13 +42,33 @@ declare_rule! {
     ///     return client.Get(url)
     /// }
     /// ```
+    ///
+    /// ## Fix safety
+    /// On a `http.Client{...}` literal, the fix adds `Timeout: 30 * time.Second`, laid
+    /// out like the literal: `&http.Client{Transport: t}` becomes
+    /// `&http.Client{Transport: t, Timeout: 30 * time.Second}`, a literal with one field
+    /// per line gets a new aligned line with a trailing comma. `time` is named as the
+    /// file names it (aliased or dot import), and `import "time"` is added when missing.
+    ///
+    /// The fix is unsafe (`--unsafe-fixes`): `Timeout` bounds the whole exchange,
+    /// reading the response body included, so a long download, a streamed response or
+    /// a long poll that takes more than 30 seconds now fails with a timeout error. Pick
+    /// the bound for what the client fetches.
+    ///
+    /// Calls of `http.Get`, `http.Post`, ... and of `http.DefaultClient` methods get no
+    /// fix: there is no literal to edit.
+    ///
+    /// No fix is offered where the insertion is not mechanical: a literal with
+    /// positional elements or a comment where the field would go, a layout gofmt would
+    /// rewrite anyway, or a file where the name `time` is taken (shadowed at the
+    /// literal, declared by the package, or `time` only blank-imported).
     pub struct ClientNoTimeout {
         id: "client-no-timeout",
         family: Net,
         severity: Warning,
         summary: "An HTTP request without a timeout or deadline can hang forever",
         kinds: ["composite_literal", "call_expression"],
-        fix: None,
+        fix: Sometimes,
         version_gated: false,
         skip_test_files: true,
     }
@@ -77,7 +97,7 @@ impl Rule for ClientNoTimeout {
         if only_bounded_do(ctx, node, anc) {
             return;
         }
-        ctx.report_node(
+        let d = ctx.report_node(
             h.type_name,
             format!(
                 "`{}Client` without `Timeout` waits forever on a server that accepts the connection \
@@ -90,6 +110,9 @@ impl Rule for ClientNoTimeout {
             "set `Timeout: 30 * {t}Second` (it bounds the whole exchange, body included), or give \
              every request a context with a deadline"
         ));
+        if let Some(fix) = timeout_fix(ctx, &h, anc, "Timeout", 30, false) {
+            d.fix(fix);
+        }
     }
 }
 

@@ -2,6 +2,7 @@ use crate::declare_rule;
 use crate::engine::{Ctx, Rule, RuleMeta};
 use crate::index::Target;
 use crate::index::net::{ConnInfo, ConnOrigin, LocalSource, NetRead, is_reader_method};
+use crate::syntax::NodeExt;
 
 use super::{related_at, render_target, time_q};
 
@@ -72,6 +73,17 @@ declare_rule! {
     ///         process(line)
     ///     }
     /// }
+    /// ```
+    ///
+    /// ## Suggested fix
+    /// No automatic fix: the right timeout, and whether the deadline belongs before
+    /// every message or once per exchange, depend on the protocol. The help shows the
+    /// shape of the fix (display-only, never applied) where the read is a statement of
+    /// its own:
+    ///
+    /// ```text
+    /// conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+    /// n, err := conn.Read(buf)
     /// ```
     pub struct ConnReadNoDeadline {
         id: "conn-read-no-deadline",
@@ -204,6 +216,17 @@ fn report(ctx: &Ctx<'_>, fi: usize, read: &NetRead, info: &ConnInfo) {
         }
     }
     let t = time_q(ctx);
+    let mut help = format!(
+        "call `{conn}.SetReadDeadline({t}Now().Add(timeout))` before each read (or each message) \
+         and handle the timeout error"
+    );
+    let shape = (!conn.contains(' '))
+        .then(|| deadline_suggestion(ctx, read.at.clone(), &conn, &t))
+        .flatten();
+    if let Some((_, preview)) = &shape {
+        help.push_str(", for example:\n");
+        help.push_str(preview);
+    }
     let mut d = ctx
         .report(
             read.at.clone(),
@@ -213,14 +236,58 @@ fn report(ctx: &Ctx<'_>, fi: usize, read: &NetRead, info: &ConnInfo) {
             ),
         )
         .label("this read has no deadline")
-        .help(format!(
-            "call `{conn}.SetReadDeadline({t}Now().Add(timeout))` before each read (or each message) \
-             and handle the timeout error"
-        ));
+        .help(help);
     for r in related {
         d = d.related(r);
     }
+    if let Some((fix, _)) = shape {
+        d = d.fix(fix);
+    }
     drop(d);
+}
+
+/// The shape of the fix, display-only: `conn.SetReadDeadline(time.Now().Add(30 *
+/// time.Second))` on a line of its own before the statement holding the read at `at`,
+/// and the lines it would read as (the statement's first line included). Only shown:
+/// the right timeout, and whether it belongs before every message, is the author's call.
+fn deadline_suggestion(
+    ctx: &Ctx<'_>,
+    at: std::ops::Range<usize>,
+    conn: &str,
+    t: &str,
+) -> Option<(crate::engine::Fix, String)> {
+    let mut node = ctx
+        .file
+        .root()
+        .descendant_for_byte_range(at.start, at.end)?;
+    // Climb to the statement that holds the read (reporting only: a few parents).
+    let stmt = loop {
+        let parent = node.parent()?;
+        if matches!(parent.kind_str(), "block" | "statement_list") {
+            break node;
+        }
+        if parent.kind_str() == "source_file" {
+            return None;
+        }
+        node = parent;
+    };
+    // A read in a loop's header (`for sc.Scan() {`) needs the deadline renewed in the
+    // body as well: no one-line shape to show.
+    // (A read in the body would have stopped the climb at a statement of the body.)
+    if stmt.kind_str() == "for_statement" {
+        return None;
+    }
+    let line = format!("{conn}.SetReadDeadline({t}Now().Add(30 * {t}Second))");
+    let edit = crate::edits::insert_lines_before(ctx.file, stmt, &[line])?;
+    let fix = crate::edits::suggestion(
+        format!("Set a read deadline on `{conn}` before the read"),
+        vec![edit],
+    );
+    let inserted = crate::edits::preview(ctx.src(), &fix)?;
+    let first = ctx.src()[stmt.start_byte()..].lines().next()?.trim_end();
+    let indent = crate::edits::lines::indent_at(ctx.file, stmt.start_byte());
+    let out = crate::edits::help_block(&format!("{inserted}{indent}{first}"));
+    Some((fix, out))
 }
 
 /// Where a same-package caller hands the connection over (and where that caller

@@ -20,7 +20,7 @@ pub use transport_no_idle_timeout::TransportNoIdleTimeout;
 
 use tree_sitter::Node;
 
-use crate::engine::{Ctx, Related};
+use crate::engine::{Ctx, Fix, Related};
 use crate::index::net::Pos;
 use crate::index::{Root, Target};
 use crate::sema::{ImportName, LocalDecl, ValueUse};
@@ -147,6 +147,32 @@ pub(crate) fn http_literal<'a>(
         keys,
         addr_of,
         time: qualifier(ctx, "time"),
+    })
+}
+
+/// The fix setting a missing timeout field in an `http` literal: `key: secs *
+/// time.Second` laid out like the literal, `time` named as the file names it (the
+/// import added when missing). `None` when the edit is not mechanical: a positional
+/// or commented layout the helper cannot promise gofmt-clean, or `time` shadowed or
+/// unavailable under its name.
+pub(crate) fn timeout_fix<'a>(
+    ctx: &Ctx<'a>,
+    h: &HttpLiteral<'a>,
+    anc: &[Node<'a>],
+    key: &str,
+    secs: u32,
+    safe: bool,
+) -> Option<Fix> {
+    let mut value = String::new();
+    let edits = crate::edits::set_field(ctx, h.literal, anc, key, "time", |t| {
+        value = format!("{secs} * {t}Second");
+        value.clone()
+    })?;
+    let title = format!("Set `{key}: {value}`");
+    Some(if safe {
+        Fix::safe(title, edits)
+    } else {
+        Fix::unsafe_edit(title, edits)
     })
 }
 

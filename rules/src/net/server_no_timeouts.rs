@@ -4,7 +4,7 @@ use crate::declare_rule;
 use crate::engine::{Ctx, Rule, RuleMeta};
 use crate::syntax::NodeExt;
 
-use super::{http_literal, qualifier, set_later, time_q};
+use super::{http_literal, qualifier, set_later, time_q, timeout_fix};
 
 declare_rule! {
     /// ## What it does
@@ -39,13 +39,38 @@ declare_rule! {
     ///     log.Fatal(srv.ListenAndServe())
     /// }
     /// ```
+    ///
+    /// ## Fix safety
+    /// On a `http.Server{...}` literal, the fix adds `ReadHeaderTimeout: 10 *
+    /// time.Second`, laid out like the literal: `http.Server{}` becomes
+    /// `http.Server{ReadHeaderTimeout: 10 * time.Second}`, a single-line literal gets it
+    /// appended, a literal with one field per line gets a new aligned line with a
+    /// trailing comma. `time` is named as the file names it (aliased or dot import), and
+    /// `import "time"` is added when missing.
+    ///
+    /// The fix is safe: it bounds only the time a client may take to send its request
+    /// headers, not handlers, request bodies or responses (the header deadline is lifted
+    /// once the headers are read). A client that needs more than 10 seconds for its
+    /// headers is disconnected, which is the point. On older Go releases (1.19) the
+    /// header timer also runs while a keep-alive connection waits for its next request,
+    /// so with neither `IdleTimeout` nor `ReadTimeout` set, idle keep-alive connections
+    /// close after 10 seconds and clients dial again.
+    ///
+    /// Calls of `http.ListenAndServe`, `http.ListenAndServeTLS`, `http.Serve` and
+    /// `http.ServeTLS` get no fix: there is no literal to edit, and the rewrite to an
+    /// `http.Server` is the author's.
+    ///
+    /// No fix is offered where the insertion is not mechanical: a literal with
+    /// positional elements or a comment where the field would go, a layout gofmt would
+    /// rewrite anyway, or a file where the name `time` is taken (shadowed at the
+    /// literal, declared by the package, or `time` only blank-imported).
     pub struct ServerNoTimeouts {
         id: "server-no-timeouts",
         family: Net,
         severity: Warning,
         summary: "An `http.Server` without `ReadHeaderTimeout` or `ReadTimeout` is open to slow clients",
         kinds: ["composite_literal", "call_expression"],
-        fix: None,
+        fix: Sometimes,
         version_gated: false,
         skip_test_files: true,
     }
@@ -92,7 +117,7 @@ impl Rule for ServerNoTimeouts {
         if FIELDS.iter().any(|f| h.has(f)) || set_later(ctx, node, anc, &FIELDS) {
             return;
         }
-        ctx.report_node(
+        let d = ctx.report_node(
             h.type_name,
             format!(
                 "`{}Server` sets neither `ReadHeaderTimeout` nor `ReadTimeout`: a client that sends \
@@ -106,6 +131,9 @@ impl Rule for ServerNoTimeouts {
             "set `ReadHeaderTimeout: 10 * {t}Second` (and consider `ReadTimeout`, `WriteTimeout` \
              and `IdleTimeout`)"
         ));
+        if let Some(fix) = timeout_fix(ctx, &h, anc, "ReadHeaderTimeout", 10, true) {
+            d.fix(fix);
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use super::resolve::{handle_of, sql_text};
 use super::sqltext::{self, Class, Condition, Piece, Targeting, Verb};
 use crate::declare_rule;
 use crate::engine::settings::OptionValue;
-use crate::engine::{Ctx, Rule, RuleMeta, Severity};
+use crate::engine::{Ctx, Edit, Fix, Rule, RuleMeta, Severity};
 use crate::index::MethodFact;
 use crate::sema::{self, LocalDecl, ValueUse};
 use crate::syntax::{self, F, NodeExt, Walk};
@@ -72,6 +72,22 @@ declare_rule! {
     ///         return ErrOutOfStock
     ///     }
     ///     return nil
+    /// }
+    /// ```
+    ///
+    /// ## Suggested fix
+    /// No automatic fix: what zero affected rows means (not found, a lost race, a guard
+    /// that failed) and which error to return are the author's call. For a write that
+    /// is a statement of its own, the help shows the shape of the fix (display-only,
+    /// never applied): keep the result (`res`, a fresh name, when it was dropped) and
+    /// check it right after the write:
+    ///
+    /// ```text
+    /// res, err := db.ExecContext(ctx, q, id)
+    /// if n, err := res.RowsAffected(); err != nil {
+    ///     return err
+    /// } else if n == 0 {
+    ///     return ErrNotFound
     /// }
     /// ```
     pub struct RowsAffectedUnchecked {
@@ -149,6 +165,8 @@ impl Rule for RowsAffectedUnchecked {
             Fate::Unchecked(var) => format!("`{}.RowsAffected()` is never called", ctx.text(var)),
         };
         let rows = format!("`{}`", shorten(&write.where_clause, 90));
+        let guarded = matches!(write.targeting, Targeting::Guarded { .. });
+        let shape = check_suggestion(ctx, call, anc, fate, guarded);
         report(
             ctx,
             name_node,
@@ -157,6 +175,7 @@ impl Rule for RowsAffectedUnchecked {
             &write.targeting,
             &rows,
             Api::Sql,
+            shape,
         );
     }
 }
@@ -283,6 +302,102 @@ fn in_row_loop<'a>(ctx: &Ctx<'a>, anc: &[Node<'a>]) -> bool {
         })
 }
 
+/// The shape of the check, display-only (the error to return is the author's call):
+/// keep the result under a fresh name when it is dropped, then test
+/// `RowsAffected()` right after the statement. Only for a write that is a statement of
+/// its own in a block (`db.Exec(...)`, `_, err := db.Exec(...)`, `res, err :=
+/// db.Exec(...)`), and the lines it would read as, for the help.
+fn check_suggestion<'a>(
+    ctx: &Ctx<'a>,
+    call: Node<'a>,
+    anc: &[Node<'a>],
+    fate: Fate<'a>,
+    guarded: bool,
+) -> Option<(Fix, String)> {
+    let i = anc
+        .iter()
+        .rposition(|n| matches!(n.kind_str(), "block" | "statement_list"))?;
+    let stmt = *anc.get(i + 1)?;
+    let (_, func) = crate::flow::outermost_func(anc)?;
+    let mut edits = Vec::new();
+    let res = match (fate, stmt.kind_str()) {
+        (Fate::Unchecked(var), "short_var_declaration" | "assignment_statement")
+            if var.start_byte() >= stmt.start_byte() && var.end_byte() <= stmt.end_byte() =>
+        {
+            ctx.text(var).to_string()
+        }
+        (Fate::Discarded(Dropped::Blank), "short_var_declaration" | "assignment_statement") => {
+            let left = syntax::expr_list(stmt.field(F.left)?);
+            let right = syntax::expr_list(stmt.field(F.right)?);
+            let blank = *left.first()?;
+            if left.len() != 2 || right.len() != 1 || syntax::unparen(right[0]) != call {
+                return None;
+            }
+            let res = crate::edits::fresh_name(ctx, func, "res")?;
+            edits.push(Edit::replace(
+                blank.start_byte()..blank.end_byte(),
+                res.clone(),
+            ));
+            if stmt.kind_str() == "assignment_statement" {
+                // `_, err = ...` declares nothing: `res, err := ...` declares `res`.
+                let mut c = stmt.walk();
+                let op = stmt.children(&mut c).find(|n| n.kind_str() == "=")?;
+                edits.push(Edit::replace(op.start_byte()..op.end_byte(), ":="));
+            }
+            res
+        }
+        (Fate::Discarded(Dropped::Statement), "expression_statement")
+            if stmt.named_child(0) == Some(call) =>
+        {
+            let res = crate::edits::fresh_name(ctx, func, "res")?;
+            edits.push(Edit::insert(call.start_byte(), format!("{res}, err := ")));
+            res
+        }
+        _ => return None,
+    };
+    let mut lines = Vec::new();
+    if stmt.kind_str() == "expression_statement" {
+        lines.extend(["if err != nil {", "\treturn err", "}"].map(String::from));
+    }
+    let zero = if guarded {
+        "\treturn ErrConflict // the guard failed: a concurrent writer won"
+    } else {
+        "\treturn ErrNotFound"
+    };
+    lines.extend(
+        [
+            &format!("if n, err := {res}.RowsAffected(); err != nil {{"),
+            "\treturn err",
+            "} else if n == 0 {",
+            zero,
+            "}",
+        ]
+        .map(|l| l.to_string()),
+    );
+    // After the write's own `if err != nil { ... }`: `res` is nil when it failed.
+    let mut after = stmt;
+    let mut next = stmt.next_named_sibling();
+    while let Some(n) = next.filter(|n| n.kind_str() == "comment") {
+        next = n.next_named_sibling();
+    }
+    if let Some(n) = next
+        && n.kind_str() == "if_statement"
+        && n.field(F.initializer).is_none()
+        && n.field(F.alternative).is_none()
+        && n.field(F.condition)
+            .is_some_and(|c| ctx.text(c) == "err != nil")
+    {
+        after = n;
+    }
+    // The preview starts at the write: an empty edit there marks it.
+    edits.push(Edit::insert(stmt.start_byte(), ""));
+    edits.push(crate::edits::insert_lines_after(ctx.file, after, &lines)?);
+    let fix = crate::edits::suggestion(format!("Check `{res}.RowsAffected()`"), edits);
+    let shown = crate::edits::preview(ctx.src(), &fix)?;
+    Some((fix, crate::edits::help_block(&shown)))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn report(
     ctx: &Ctx<'_>,
     anchor: Node<'_>,
@@ -291,7 +406,12 @@ fn report(
     targeting: &Targeting,
     rows: &str,
     api: Api,
+    shape: Option<(Fix, String)>,
 ) {
+    let (fix, example) = match shape {
+        Some((f, e)) => (Some(f), format!(", for example:\n{e}")),
+        None => (None, String::new()),
+    };
     let past = match verb {
         Verb::Update => "updated",
         Verb::Delete => "deleted",
@@ -305,7 +425,7 @@ fn report(
             "`res.RowsAffected == 0`",
         ),
     };
-    match targeting {
+    let d = match targeting {
         Targeting::Guarded { guards, .. } => {
             let guard = shorten(&guards.join(" AND "), 60);
             ctx.report_node(
@@ -318,11 +438,11 @@ fn report(
             .label(format!("guarded {verb}: affected rows never checked"))
             .help(format!(
                 "keep the result and check it ({keep}); when {zero}, return a conflict error: \
-                 a concurrent writer won, or `{guard}` no longer holds"
-            ));
+                 a concurrent writer won, or `{guard}` no longer holds{example}"
+            ))
         }
-        Targeting::SingleKey { .. } => {
-            ctx.report_node(
+        Targeting::SingleKey { .. } => ctx
+            .report_node(
                 anchor,
                 format!(
                     "{what}: when no row matches ({rows}), nothing is {past}, \
@@ -333,9 +453,11 @@ fn report(
             .label(format!("{verb} of one row: affected rows never checked"))
             .help(format!(
                 "keep the result and check it ({keep}); when {zero}, return a not-found error \
-                 (such as `sql.ErrNoRows` or your own `ErrNotFound`)"
-            ));
-        }
+                 (such as `sql.ErrNoRows` or your own `ErrNotFound`){example}"
+            )),
+    };
+    if let Some(fix) = fix {
+        d.fix(fix);
     }
 }
 
@@ -647,6 +769,7 @@ fn check_gorm<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>], name_node: No
         &targeting,
         &target.describe(),
         Api::Gorm,
+        None,
     );
 }
 
