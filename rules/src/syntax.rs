@@ -141,6 +141,23 @@ pub fn call_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// The names and values of `a, b := x, y`, `a = x` or `var a, b = x, y` (a `var_spec`
+/// without values has none). `None` for other nodes.
+pub fn assignment_sides(stmt: Node<'_>) -> Option<(Vec<Node<'_>>, Vec<Node<'_>>)> {
+    match stmt.kind_str() {
+        "short_var_declaration" | "assignment_statement" => Some((
+            expr_list(stmt.field(F.left)?),
+            expr_list(stmt.field(F.right)?),
+        )),
+        "var_spec" => {
+            let mut c = stmt.walk();
+            let names: Vec<Node> = stmt.children_by_field_id(F.name, &mut c).collect();
+            Some((names, expr_list(stmt.field(F.value)?)))
+        }
+        _ => None,
+    }
+}
+
 /// Named children of an `expression_list` (or the node itself when it is not a list).
 pub fn expr_list<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     if node.kind_str() != "expression_list" {

@@ -327,18 +327,7 @@ impl<'t> Scope<'_, '_, 't> {
 
 /// `a, err := f()`: the call, when `name` is the first name on the left.
 fn first_of_multi<'t>(stmt: Node<'t>, name: Node<'t>) -> Option<Node<'t>> {
-    let (lefts, rights) = match stmt.kind_str() {
-        "short_var_declaration" | "assignment_statement" => (
-            syntax::expr_list(stmt.field(F.left)?),
-            syntax::expr_list(stmt.field(F.right)?),
-        ),
-        "var_spec" => {
-            let mut c = stmt.walk();
-            let names: Vec<Node> = stmt.children_by_field_id(F.name, &mut c).collect();
-            (names, syntax::expr_list(stmt.field(F.value)?))
-        }
-        _ => return None,
-    };
+    let (lefts, rights) = syntax::assignment_sides(stmt)?;
     (rights.len() == 1 && lefts.first() == Some(&name)).then(|| rights[0])
 }
 

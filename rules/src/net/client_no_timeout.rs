@@ -385,28 +385,9 @@ fn ctx_bounded<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>], depth: u32) 
 /// A client literal without `Timeout` bound to a local that is only used for
 /// `Do(req)` with context-carrying requests (and not handed anywhere else).
 fn only_bounded_do<'a>(ctx: &Ctx<'a>, lit: Node<'a>, anc: &[Node<'a>]) -> bool {
-    let ValueUse::Assigned { stmt, target } = crate::sema::value_use(lit, anc) else {
-        return false;
-    };
-    let Some(target) = target.filter(|t| t.kind_str() == "identifier") else {
-        return false;
-    };
-    if !matches!(stmt.kind_str(), "short_var_declaration" | "var_spec") {
-        return false;
-    }
-    let Some((fi, func)) = crate::flow::outermost_func(anc) else {
-        return false;
-    };
-    let var = ctx.text(target);
     let mut dos = 0;
     let mut ok = true;
-    syntax::walk_with_ancestors(func, &anc[..fi], |n, a| {
-        if n.kind_str() != "identifier" || n == target || ctx.text(n) != var {
-            return Walk::Continue;
-        }
-        if ctx.resolve(n, a).map(|d| d.name_node()) != Some(target) {
-            return Walk::Continue;
-        }
+    let bound = super::for_each_use_of_bound_local(ctx, lit, anc, |n, a| {
         match crate::sema::value_use(n, a) {
             ValueUse::Selector { name, called: true } if ctx.text(name) == "Do" => {
                 // selector <- call_expression
@@ -430,7 +411,7 @@ fn only_bounded_do<'a>(ctx: &Ctx<'a>, lit: Node<'a>, anc: &[Node<'a>]) -> bool {
         }
         if ok { Walk::Continue } else { Walk::Stop }
     });
-    ok && dos > 0
+    bound && ok && dos > 0
 }
 
 #[cfg(test)]

@@ -337,13 +337,14 @@ pub(crate) fn render_target(ctx: &Ctx<'_>, func: usize, t: &Target) -> String {
     out
 }
 
-/// Whether the value of a composite literal, bound to a local variable, has
-/// `method` called on it in the same function (`defer t.CloseIdleConnections()`).
-pub(crate) fn local_gets_call<'a>(
+/// Visit every use of the local variable a composite literal is bound to
+/// (`t := &http.Transport{...}`) in the enclosing function; `f` sees each use with its
+/// ancestors. `false` when the literal is not bound to a local by a declaration.
+pub(crate) fn for_each_use_of_bound_local<'a>(
     ctx: &Ctx<'a>,
     lit: Node<'a>,
     anc: &[Node<'a>],
-    method: &str,
+    mut f: impl FnMut(Node<'a>, &[Node<'a>]) -> syntax::Walk,
 ) -> bool {
     let ValueUse::Assigned { stmt, target } = crate::sema::value_use(lit, anc) else {
         return false;
@@ -358,19 +359,34 @@ pub(crate) fn local_gets_call<'a>(
         return false;
     };
     let var = ctx.text(target);
-    let mut found = false;
     syntax::walk_with_ancestors(func, &anc[..fi], |n, a| {
-        if n.kind_str() != "identifier" || n == target || ctx.text(n) != var {
+        if n.kind_str() != "identifier"
+            || n == target
+            || ctx.text(n) != var
+            || ctx.resolve(n, a).map(|d| d.name_node()) != Some(target)
+        {
             return syntax::Walk::Continue;
         }
-        if let ValueUse::Selector { name, called: true } = crate::sema::value_use(n, a)
-            && ctx.text(name) == method
-            && ctx.resolve(n, a).map(|d| d.name_node()) == Some(target)
-        {
+        f(n, a)
+    });
+    true
+}
+
+/// Whether the value of a composite literal, bound to a local variable, has
+/// `method` called on it in the same function (`defer t.CloseIdleConnections()`).
+pub(crate) fn local_gets_call<'a>(
+    ctx: &Ctx<'a>,
+    lit: Node<'a>,
+    anc: &[Node<'a>],
+    method: &str,
+) -> bool {
+    let mut found = false;
+    for_each_use_of_bound_local(ctx, lit, anc, |n, a| match crate::sema::value_use(n, a) {
+        ValueUse::Selector { name, called: true } if ctx.text(name) == method => {
             found = true;
-            return syntax::Walk::Stop;
+            syntax::Walk::Stop
         }
-        syntax::Walk::Continue
+        _ => syntax::Walk::Continue,
     });
     found
 }

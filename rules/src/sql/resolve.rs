@@ -98,18 +98,10 @@ fn local_value(decl: LocalDecl<'_>) -> Option<Node<'_>> {
     if value.is_some() {
         return value;
     }
-    let (lefts, rights) = match stmt.kind_str() {
-        "short_var_declaration" => (
-            syntax::expr_list(stmt.field(F.left)?),
-            syntax::expr_list(stmt.field(F.right)?),
-        ),
-        "var_spec" => {
-            let mut c = stmt.walk();
-            let names: Vec<Node> = stmt.children_by_field_id(F.name, &mut c).collect();
-            (names, syntax::expr_list(stmt.field(F.value)?))
-        }
-        _ => return None,
-    };
+    if !matches!(stmt.kind_str(), "short_var_declaration" | "var_spec") {
+        return None;
+    }
+    let (lefts, rights) = syntax::assignment_sides(stmt)?;
     let call = syntax::unparen(*rights.first()?);
     (rights.len() == 1 && lefts.first() == Some(&name) && call.kind_str() == "call_expression")
         .then_some(call)

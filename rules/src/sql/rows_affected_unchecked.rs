@@ -531,18 +531,7 @@ fn first_of_pair<'a>(stmt: Node<'a>, call: Node<'a>, pair: bool) -> Option<Node<
     if !pair {
         return None;
     }
-    let (lefts, rights) = match stmt.kind_str() {
-        "short_var_declaration" | "assignment_statement" => (
-            syntax::expr_list(stmt.field(F.left)?),
-            syntax::expr_list(stmt.field(F.right)?),
-        ),
-        "var_spec" => {
-            let mut c = stmt.walk();
-            let names: Vec<Node> = stmt.children_by_field_id(F.name, &mut c).collect();
-            (names, syntax::expr_list(stmt.field(F.value)?))
-        }
-        _ => return None,
-    };
+    let (lefts, rights) = syntax::assignment_sides(stmt)?;
     (lefts.len() == 2 && rights.len() == 1 && syntax::unparen(rights[0]) == call).then(|| lefts[0])
 }
 
