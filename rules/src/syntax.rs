@@ -141,8 +141,8 @@ pub fn call_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
-/// The names and values of `a, b := x, y`, `a = x` or `var a, b = x, y` (a `var_spec`
-/// without values has none). `None` for other nodes.
+/// The names and values of `a, b := x, y`, `a = x` or `var a, b = x, y`; `None` for
+/// other nodes and for a `var_spec` without values.
 pub fn assignment_sides(stmt: Node<'_>) -> Option<(Vec<Node<'_>>, Vec<Node<'_>>)> {
     match stmt.kind_str() {
         "short_var_declaration" | "assignment_statement" => Some((
