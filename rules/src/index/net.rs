@@ -877,15 +877,7 @@ fn on_bind<'a>(
             }
         }
     }
-    let pairs: Vec<(Node<'a>, Node<'a>, usize)> = if rights.len() == 1 && lefts.len() > 1 {
-        vec![(lefts[0], rights[0], lefts.len())]
-    } else if lefts.len() == rights.len() {
-        lefts
-            .iter()
-            .zip(rights.iter())
-            .map(|(l, r)| (*l, *r, 1))
-            .collect()
-    } else {
+    let Some(pairs) = bind_pairs(&lefts, &rights) else {
         return;
     };
     for (l, r, results) in pairs {
@@ -1033,15 +1025,7 @@ fn on_var_spec<'a>(w: &mut FileWalk<'a>, spec: Node<'a>, anc: &[Node<'a>], decl:
         return;
     };
     let values = syntax::expr_list(values);
-    let pairs: Vec<(Node<'a>, Node<'a>, usize)> = if values.len() == 1 && names.len() > 1 {
-        vec![(names[0], values[0], names.len())]
-    } else if values.len() == names.len() {
-        names
-            .iter()
-            .zip(values.iter())
-            .map(|(n, v)| (*n, *v, 1))
-            .collect()
-    } else {
+    let Some(pairs) = bind_pairs(&names, &values) else {
         return;
     };
     for (id, v, results) in pairs {
@@ -1775,5 +1759,21 @@ impl NetIndex {
     /// receiver or a parameter of `func`) before calling `func`.
     pub fn covered_on_entry(&self, func: usize, key: &Target) -> bool {
         self.entry.get(func).is_some_and(|e| e.contains(key))
+    }
+}
+
+/// Each name with the value it is bound to and how many results that value yields:
+/// `a, b := f()` gives `(a, f(), 2)`; `a, b := x, y` gives `(a, x, 1), (b, y, 1)`.
+/// `None` when the counts cannot match.
+fn bind_pairs<'a>(
+    names: &[Node<'a>],
+    values: &[Node<'a>],
+) -> Option<Vec<(Node<'a>, Node<'a>, usize)>> {
+    if values.len() == 1 && names.len() > 1 {
+        Some(vec![(names[0], values[0], names.len())])
+    } else if values.len() == names.len() {
+        Some(names.iter().zip(values).map(|(n, v)| (*n, *v, 1)).collect())
+    } else {
+        None
     }
 }
