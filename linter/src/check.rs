@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
 use rayon::prelude::*;
-use rules::index::FileSummary;
+use rules::index::{FileDecls, FileSummary};
 use rules::{Engine, FileLint, PackageFile, SourceFile};
 
 use crate::discover::{PackageJob, io_reason};
@@ -155,12 +155,18 @@ fn check_package(
     fix: Option<&rules::FixSettings>,
 ) -> CheckOutcome {
     let mut out = CheckOutcome::default();
-    let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
-    let mut kept: Vec<Option<SourceFile>> = Vec::new();
+    // Declarations first: the package's imports decide which facts are worth reading.
+    // Files that are only indexed (generated ones can be huge) are summarised at once
+    // with every fact the rules use, so their trees are not held; linted files wait
+    // for the package's scope.
+    enum Slot {
+        Done(FileSummary),
+        Pending(SourceFile, FileDecls),
+    }
+    let mut slots: Vec<Slot> = Vec::new();
     for (i, path) in job.files.iter().enumerate() {
         match load(path) {
             Loaded::Ok(f) => {
-                let summary = FileSummary::extract(&f);
                 if job.lint[i] {
                     out.files_checked += 1;
                     if f.lossy {
@@ -170,16 +176,40 @@ fn check_package(
                         ));
                     }
                 }
+                let decls = FileSummary::decls(&f);
                 // Generated files get no findings: their trees are not kept.
-                let keep = job.lint[i] && !summary.decls.generated;
-                summaries.push(Arc::new(summary));
-                kept.push(keep.then_some(f));
+                let slot = if job.lint[i] && !decls.generated {
+                    Slot::Pending(f, decls)
+                } else {
+                    Slot::Done(FileSummary::extract_scoped(&f, decls, engine.fact_scope()))
+                };
+                slots.push(slot);
             }
             Loaded::GeneratedData => out.files_checked += usize::from(job.lint[i]),
             // A sibling that only feeds the index is not worth an error.
             Loaded::Unreadable(msg) if job.lint[i] => out.errors.push(msg),
             Loaded::Skipped(msg) if job.lint[i] => out.warnings.push(msg),
             _ => {}
+        }
+    }
+    let scope = engine
+        .fact_scope()
+        .for_package(slots.iter().map(|s| match s {
+            Slot::Done(summary) => &summary.decls.imports,
+            Slot::Pending(_, decls) => &decls.imports,
+        }));
+    let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
+    let mut kept: Vec<Option<SourceFile>> = Vec::new();
+    for slot in slots {
+        match slot {
+            Slot::Done(summary) => {
+                summaries.push(Arc::new(summary));
+                kept.push(None);
+            }
+            Slot::Pending(f, decls) => {
+                summaries.push(Arc::new(FileSummary::extract_scoped(&f, decls, scope)));
+                kept.push(Some(f));
+            }
         }
     }
     let files: Vec<PackageFile> = summaries

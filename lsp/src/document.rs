@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lsp_types as lsp;
-use rules::index::FileSummary;
+use rules::index::{FactScope, FileDecls, FileSummary};
 use rules::source::{DEFAULT_MAX_FILE_BYTES, parse_go};
 use rules::{FileLint, LineIndex, SourceError, SourceFile};
 use tree_sitter::{InputEdit, Point, Tree};
@@ -43,6 +43,7 @@ pub struct Document {
     pub dir: Option<PathBuf>,
     pub version: i32,
     parsed: Parsed,
+    decls: Option<FileDecls>,
     summary: Option<Arc<FileSummary>>,
     pub result: Option<LintResult>,
     /// When this document should be linted (debounce); `None` when up to date.
@@ -69,6 +70,7 @@ impl Document {
             dir,
             version,
             parsed,
+            decls: None,
             summary: None,
             result: None,
             due: None,
@@ -109,11 +111,27 @@ impl Document {
         }
     }
 
-    /// The index summary of the current text, extracted once per version.
-    pub fn summary(&mut self) -> Option<Arc<FileSummary>> {
-        if self.summary.is_none() {
-            let file = self.file()?;
-            self.summary = Some(Arc::new(FileSummary::extract(file)));
+    /// The top-level declarations of the current text (imports included), read once
+    /// per version.
+    pub fn decls(&mut self) -> Option<&FileDecls> {
+        if self.decls.is_none() {
+            let decls = FileSummary::decls(self.file()?);
+            self.decls = Some(decls);
+        }
+        self.decls.as_ref()
+    }
+
+    /// The index summary of the current text with at least the facts of `scope`,
+    /// extracted once per version (again only if a wider scope is asked for).
+    pub fn summary(&mut self, scope: FactScope) -> Option<Arc<FileSummary>> {
+        let covered = self
+            .summary
+            .as_ref()
+            .is_some_and(|s| (s.scope.net || !scope.net) && (s.scope.lock || !scope.lock));
+        if !covered {
+            let decls = self.decls()?.clone();
+            let summary = FileSummary::extract_scoped(self.file()?, decls, scope);
+            self.summary = Some(Arc::new(summary));
         }
         self.summary.clone()
     }
@@ -169,6 +187,7 @@ impl Document {
         }
         self.parsed = parse(&self.path, text, lines, tree.as_ref(), false);
         self.version = version;
+        self.decls = None;
         self.summary = None;
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
-use rules::index::FileSummary;
+use rules::index::{FactScope, FileSummary};
 use rules::{Engine, FileLint, PackageFile, SourceFile};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -725,25 +725,44 @@ impl Server {
                 .collect(),
             None => vec![only.clone()],
         };
+        let open_paths: HashSet<Arc<Path>> = members
+            .iter()
+            .filter_map(|u| self.docs.get(u).map(|d| d.path.clone()))
+            .collect();
+        // Files on disk are summarised with every fact (once, cached); the open
+        // buffers, re-summarised on every edit, only with what this package can use.
+        let disk = match dir {
+            Some(dir) => self
+                .workspace
+                .disk_summaries(dir, &|p| open_paths.contains(p)),
+            None => Vec::new(),
+        };
+        let mut uses_net = FactScope::package_uses_net(disk.iter().map(|s| &s.decls.imports));
+        for u in &members {
+            if uses_net {
+                break;
+            }
+            if let Some(d) = self.docs.get_mut(u).and_then(|d| d.decls()) {
+                uses_net = FactScope::package_uses_net(std::iter::once(&d.imports));
+            }
+        }
+        let wanted = self.engine_for(dir).fact_scope();
+        let scope = FactScope {
+            net: wanted.net && uses_net,
+            lock: wanted.lock,
+        };
         let mut open = Vec::new();
         let mut summaries = Vec::new();
-        let mut open_paths: HashSet<Arc<Path>> = HashSet::new();
         for u in members {
             let Some(doc) = self.docs.get_mut(&u) else {
                 continue;
             };
-            open_paths.insert(doc.path.clone());
-            if let Some(s) = doc.summary() {
+            if let Some(s) = doc.summary(scope) {
                 open.push(u);
                 summaries.push(s);
             }
         }
-        if let Some(dir) = dir {
-            summaries.extend(
-                self.workspace
-                    .disk_summaries(dir, &|p| open_paths.contains(p)),
-            );
-        }
+        summaries.extend(disk);
         (open, summaries)
     }
 

@@ -96,6 +96,16 @@ impl Engine {
         &self.rules
     }
 
+    /// The body facts the enabled rules can use: net facts for the net family, lock
+    /// facts for the lock family (the other facts are cheap and shared by all).
+    pub fn fact_scope(&self) -> crate::index::FactScope {
+        let on = |family| self.rules.iter().any(|r| r.meta().family == family);
+        crate::index::FactScope {
+            net: on(Family::Net),
+            lock: on(Family::Lock),
+        }
+    }
+
     #[cfg(test)]
     fn push_rule_for_test(&mut self, rule: &'static dyn Rule) {
         let lang = language();

@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use super::MethodFact;
 use super::net::{self as netfacts, NetFacts, NetWalk};
+use super::{FactScope, MethodFact};
 use crate::sema::{self, Imports, LocalDecl, ValueUse};
 use crate::source::LineIndex;
 use crate::syntax::{self, F, NodeExt, Walk, text};
@@ -165,10 +165,17 @@ pub(super) struct FileWalk<'a> {
     in_init: bool,
     /// Per-function state of the net family's part of this walk.
     pub(super) net: NetWalk<'a>,
+    scope: FactScope,
 }
 
 /// Extract the facts of one parsed file.
-pub fn extract(root: Node<'_>, src: &str, imports: &Imports, lines: &LineIndex) -> FileFacts {
+pub fn extract(
+    root: Node<'_>,
+    src: &str,
+    imports: &Imports,
+    lines: &LineIndex,
+    scope: FactScope,
+) -> FileFacts {
     let mut w = FileWalk {
         src,
         imports,
@@ -180,6 +187,7 @@ pub fn extract(root: Node<'_>, src: &str, imports: &Imports, lines: &LineIndex) 
         recv: None,
         in_init: false,
         net: NetWalk::default(),
+        scope,
     };
     let mut c = root.walk();
     for top in root.named_children(&mut c) {
@@ -233,13 +241,18 @@ impl<'a> FileWalk<'a> {
         let Some(body) = decl.field(F.body) else {
             return;
         };
-        netfacts::begin(self, decl);
+        let (net, lock) = (self.scope.net, self.scope.lock);
+        if net {
+            netfacts::begin(self, decl);
+        }
         let base = [root, decl];
         syntax::walk_with_ancestors(body, &base, |n, anc| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
-            netfacts::visit(self, n, anc, decl);
+            if net {
+                netfacts::visit(self, n, anc, decl);
+            }
             match n.kind_str() {
                 "call_expression" => self.on_call(n, anc, decl),
                 "identifier" => {
@@ -251,31 +264,37 @@ impl<'a> FileWalk<'a> {
                 }
                 "selector_expression" => self.record_value_ref(n, anc),
                 // Lock family: channel operations and channel fields (see `index::lock`).
-                "send_statement" | "unary_expression" | "select_statement" | "keyed_element" => {
+                "send_statement" | "unary_expression" | "select_statement" | "keyed_element"
+                    if lock =>
+                {
                     super::lock::on_node(&mut self.cur.lock, n, anc, decl, src)
                 }
                 "short_var_declaration" => {
                     // Lock family: what the new locals hold (before they count as declared).
-                    super::lock::on_decl(
-                        &mut self.cur.lock,
-                        n,
-                        decl,
-                        src,
-                        self.imports,
-                        &self.declared,
-                    );
+                    if lock {
+                        super::lock::on_decl(
+                            &mut self.cur.lock,
+                            n,
+                            decl,
+                            src,
+                            self.imports,
+                            &self.declared,
+                        );
+                    }
                     self.declare_list(n.field(F.left));
                     self.on_alias(n);
                 }
                 "var_spec" | "const_spec" => {
-                    super::lock::on_decl(
-                        &mut self.cur.lock,
-                        n,
-                        decl,
-                        src,
-                        self.imports,
-                        &self.declared,
-                    );
+                    if lock {
+                        super::lock::on_decl(
+                            &mut self.cur.lock,
+                            n,
+                            decl,
+                            src,
+                            self.imports,
+                            &self.declared,
+                        );
+                    }
                     let mut c = n.walk();
                     for id in n.children_by_field_id(F.name, &mut c) {
                         self.declared.insert(text(id, src));
@@ -298,7 +317,9 @@ impl<'a> FileWalk<'a> {
             }
             Walk::Continue
         });
-        self.cur.net = self.net.finish();
+        if net {
+            self.cur.net = self.net.finish();
+        }
     }
 
     fn declare_list(&mut self, list: Option<Node<'a>>) {
@@ -372,23 +393,27 @@ impl<'a> FileWalk<'a> {
         let Some((operand, name_node)) = syntax::callee(call) else {
             return;
         };
-        netfacts::on_call(self, call, operand, name_node, anc, decl);
+        if self.scope.net {
+            netfacts::on_call(self, call, operand, name_node, anc, decl);
+        }
         let name = text(name_node, self.src);
-        // Lock family: blocking calls, channel makes, unlocks (see `index::lock`).
-        let site = super::lock::CallAt {
-            call,
-            op: operand,
-            name: name_node,
-            decl,
-        };
-        super::lock::on_call(
-            &mut self.cur.lock,
-            site,
-            anc,
-            self.src,
-            self.imports,
-            &self.declared,
-        );
+        if self.scope.lock {
+            // Lock family: blocking calls, channel makes, unlocks (see `index::lock`).
+            let site = super::lock::CallAt {
+                call,
+                op: operand,
+                name: name_node,
+                decl,
+            };
+            super::lock::on_call(
+                &mut self.cur.lock,
+                site,
+                anc,
+                self.src,
+                self.imports,
+                &self.declared,
+            );
+        }
         let kind = Self::call_kind(anc);
         // Names inside the call resolve against the call's ancestors (no copy: this runs
         // for every call, and copying the chain would be quadratic in nesting depth).

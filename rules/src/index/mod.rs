@@ -25,6 +25,7 @@ pub use facts::{
 };
 
 use crate::gomod::{GoMod, GoVersion};
+use crate::sema::Imports;
 use crate::source::SourceFile;
 
 /// Method families whose calls are indexed, and whose "done on a parameter" facts
@@ -79,6 +80,46 @@ impl ParamFacts {
     }
 }
 
+/// Which families' body facts to extract. The net and lock parts of the facts walk
+/// are most of its cost and are wanted only when one of their rules is enabled; the
+/// net part also only in packages that use the network at all (see
+/// [`FactScope::package_uses_net`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FactScope {
+    pub net: bool,
+    pub lock: bool,
+}
+
+impl FactScope {
+    pub const ALL: FactScope = FactScope {
+        net: true,
+        lock: true,
+    };
+
+    /// Import paths that make a package's net facts worth reading: connections
+    /// (`net`, `crypto/tls`) and the HTTP types whose fields the literal rules follow
+    /// (`net/http`). A package importing none of them has no connection of its own:
+    /// its net facts are dropped when the package is indexed, so extracting them
+    /// can be skipped.
+    pub const NET_IMPORTS: [&'static str; 3] = ["net", "crypto/tls", "net/http"];
+
+    pub fn package_uses_net<'a>(mut imports: impl Iterator<Item = &'a Imports>) -> bool {
+        imports.any(|i| {
+            i.list
+                .iter()
+                .any(|imp| Self::NET_IMPORTS.contains(&imp.path.as_str()))
+        })
+    }
+
+    /// This scope narrowed to a package (by the imports of all its files).
+    pub fn for_package<'a>(self, imports: impl Iterator<Item = &'a Imports>) -> FactScope {
+        FactScope {
+            net: self.net && Self::package_uses_net(imports),
+            lock: self.lock,
+        }
+    }
+}
+
 /// What the index keeps of one file: its declarations and body facts. Extracted from
 /// the file alone, right after parsing, so the tree can be dropped for files that
 /// only feed the index (generated files, siblings in a pre-commit run) and so the
@@ -89,12 +130,25 @@ pub struct FileSummary {
     pub is_test: bool,
     pub decls: FileDecls,
     pub facts: FileFacts,
+    /// The families whose facts were extracted.
+    pub scope: FactScope,
 }
 
 impl FileSummary {
+    /// Every fact of the file.
     pub fn extract(file: &SourceFile) -> FileSummary {
-        let decls = FileDecls::extract(0, file.root(), &file.text);
-        let mut facts = facts::extract(file.root(), &file.text, &decls.imports, &file.lines);
+        Self::extract_scoped(file, Self::decls(file), FactScope::ALL)
+    }
+
+    /// The file's top-level declarations: the first step of [`Self::extract_scoped`],
+    /// cheap, and enough to choose the package's [`FactScope`].
+    pub fn decls(file: &SourceFile) -> FileDecls {
+        FileDecls::extract(0, file.root(), &file.text)
+    }
+
+    /// The summary with only the facts of `scope`.
+    pub fn extract_scoped(file: &SourceFile, decls: FileDecls, scope: FactScope) -> FileSummary {
+        let mut facts = facts::extract(file.root(), &file.text, &decls.imports, &file.lines, scope);
         // Lock facts may be shown as related locations from another file.
         for (_, f) in &mut facts.funcs {
             for site in &mut f.lock.sites {
@@ -107,6 +161,7 @@ impl FileSummary {
             is_test: file.is_test,
             decls,
             facts,
+            scope,
         }
     }
 }
@@ -159,6 +214,9 @@ impl PackageIndex {
             gomod,
             ..PackageIndex::default()
         };
+        // Net facts count only in a package that uses the network (the same answer
+        // whether or not the caller skipped extracting them).
+        let uses_net = FactScope::package_uses_net(files.iter().map(|f| &f.decls.imports));
         // Go forbids duplicates within a package: first one wins if a broken file has some.
         let mut facts = Vec::new();
         for (fi, file) in files.iter().enumerate() {
@@ -197,7 +255,13 @@ impl PackageIndex {
                     .funcs
                     .iter()
                     .find(|(start, _)| *start == f.range.start)
-                    .map(|(_, facts)| facts.clone())
+                    .map(|(_, facts)| {
+                        let mut facts = facts.clone();
+                        if !uses_net {
+                            facts.net = None;
+                        }
+                        facts
+                    })
                     .unwrap_or_default();
                 facts.push(body);
             }
@@ -523,5 +587,83 @@ impl PackageIndex {
     /// The receiver-declared type name of a function, when it is a method.
     pub fn recv_type(&self, func: usize) -> Option<&str> {
         self.funcs[func].recv.as_ref().map(|r| r.type_name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use std::sync::Arc;
+
+    use super::{FactScope, FileSummary};
+    use crate::engine::{Engine, Family, Selector, Settings};
+    use crate::testing::{fixtures_root, load_package, package_dirs};
+    use crate::{PackageFile, lint_package};
+
+    /// Findings with every fact extracted, and with only the facts the engine's rules
+    /// and the package's imports call for (what the CLI and the language server do),
+    /// must be the same on every fixture package, whichever families are enabled.
+    #[test]
+    fn scoped_facts_change_no_finding() {
+        let mut engines = vec![Engine::new(Settings::default())];
+        for family in Family::ALL {
+            let mut s = Settings::default();
+            s.select(&[Selector::Family(family)], &[]);
+            engines.push(Engine::new(s));
+        }
+        let mut net_skipped = 0;
+        for dir in package_dirs(&fixtures_root()) {
+            let files = load_package(&dir);
+            for engine in &engines {
+                let lint = |summaries: Vec<FileSummary>| {
+                    let package: Vec<PackageFile> = summaries
+                        .into_iter()
+                        .zip(&files)
+                        .map(|(s, f)| PackageFile {
+                            summary: Arc::new(s),
+                            source: Some(f),
+                        })
+                        .collect();
+                    lint_package(engine, &package, None)
+                        .into_iter()
+                        .flat_map(|(i, l)| {
+                            l.diagnostics
+                                .into_iter()
+                                .map(move |d| (i, d.rule, d.range, d.message))
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let full = lint(files.iter().map(FileSummary::extract).collect());
+                let decls: Vec<_> = files.iter().map(FileSummary::decls).collect();
+                let scope = engine
+                    .fact_scope()
+                    .for_package(decls.iter().map(|d| &d.imports));
+                net_skipped += usize::from(engine.fact_scope().net && !scope.net);
+                let scoped = lint(
+                    files
+                        .iter()
+                        .zip(decls)
+                        .map(|(f, d)| FileSummary::extract_scoped(f, d, scope))
+                        .collect(),
+                );
+                assert_eq!(full, scoped, "{}", dir.display());
+            }
+        }
+        // The gate did skip work somewhere (packages without network imports).
+        assert!(net_skipped > 0);
+    }
+
+    #[test]
+    fn net_scope_follows_the_package_imports() {
+        let file = |src: &str| crate::SourceFile::from_string("a.go", src.to_string()).unwrap();
+        let plain = file("package a\nimport \"strings\"\n");
+        let tls = file("package a\nimport t \"crypto/tls\"\n");
+        let (p, t) = (FileSummary::decls(&plain), FileSummary::decls(&tls));
+        assert!(!FactScope::ALL.for_package([&p.imports].into_iter()).net);
+        assert!(
+            FactScope::ALL
+                .for_package([&p.imports, &t.imports].into_iter())
+                .net
+        );
+        assert!(FactScope::ALL.for_package([&t.imports].into_iter()).lock);
     }
 }

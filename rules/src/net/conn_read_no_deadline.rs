@@ -27,6 +27,9 @@ declare_rule! {
     /// a function nobody in the package calls leaves deadlines to its callers. `Read`
     /// and `ReadFrom` methods (wrappers) are not reported, and reads through a
     /// same-package type whose own `Read` sets the deadline are covered by it.
+    /// A package that imports none of `net`, `crypto/tls` and `net/http` is not
+    /// checked: what its `Accept` and `Dial` methods return (named pipes, in-memory
+    /// pipes, stream multiplexers) is not known to be a socket.
     ///
     /// ## Why is this bad?
     /// Without a deadline, `Read` waits as long as the peer stays silent. A client that
