@@ -22,14 +22,19 @@ pub enum Walk {
 /// Iterative preorder walk of `root` and its descendants (named and anonymous).
 pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Walk) {
     let mut cursor = root.walk();
+    // Depth below `root` (cheaper than comparing the cursor's node with `root`).
+    let mut depth = 0usize;
     'outer: loop {
         match visit(cursor.node()) {
             Walk::Stop => return,
-            Walk::Continue if cursor.goto_first_child() => continue,
+            Walk::Continue if cursor.goto_first_child() => {
+                depth += 1;
+                continue;
+            }
             _ => {}
         }
         loop {
-            if cursor.node() == root {
+            if depth == 0 {
                 return;
             }
             if cursor.goto_next_sibling() {
@@ -38,6 +43,7 @@ pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Walk) {
             if !cursor.goto_parent() {
                 return;
             }
+            depth -= 1;
         }
     }
 }
@@ -327,8 +333,8 @@ pub fn walk_with_ancestors<'t>(
             _ => {}
         }
         loop {
-            if cursor.node() == root {
-                return;
+            if stack.len() == base.len() {
+                return; // back at `root`
             }
             if cursor.goto_next_sibling() {
                 continue 'outer;

@@ -123,8 +123,16 @@ impl<'a> Ctx<'a> {
             return false;
         }
         let name = self.text(ident);
-        self.imports().path_of(name) == Some(path)
-            && sema::resolve_local(name, ident, ancestors, self.src()).is_none()
+        if self.imports().path_of(name) != Some(path) {
+            return false;
+        }
+        // Inside a function that never redeclares the name, no scope lookup is needed.
+        let unshadowed = self
+            .pkg
+            .func_at(self.file_idx, ident.start_byte())
+            .and_then(|g| self.pkg.facts.get(g))
+            .is_some_and(|f| !f.shadowed_imports.iter().any(|s| s == name));
+        unshadowed || sema::resolve_local(name, ident, ancestors, self.src()).is_none()
     }
 
     /// If `call` calls `path.F` for one of `names` (through the file's import name for

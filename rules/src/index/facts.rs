@@ -93,6 +93,11 @@ pub struct FuncFacts {
     pub net: Option<Box<NetFacts>>,
     /// Blocking operations for the lock family (see `index::lock`).
     pub lock: super::lock::LockFacts,
+    /// Import names (`time`, `http`) that the function may redeclare: used as an
+    /// identifier other than a selector's operand (a parameter, a result, a local, a
+    /// local type). For any other import name, `name.X` inside the function is the
+    /// package, with no scope lookup.
+    pub shadowed_imports: Vec<String>,
 }
 
 /// How a function or method name is used across the package.
@@ -241,6 +246,28 @@ impl<'a> FileWalk<'a> {
         let Some(body) = decl.field(F.body) else {
             return;
         };
+        // Parameters, the receiver and named results declare names outside the body.
+        let results = decl
+            .field(F.result)
+            .filter(|r| r.kind_str() == "parameter_list")
+            .map(|r| sema::param_names(r, src))
+            .unwrap_or_default();
+        let signature_names: Vec<&'a str> = self
+            .params
+            .iter()
+            .copied()
+            .chain(self.recv)
+            .chain(
+                results
+                    .iter()
+                    .filter_map(|(_, n, _)| n.map(|n| text(n, src))),
+            )
+            .collect();
+        for name in signature_names {
+            if self.imports.path_of(name).is_some() {
+                self.shadow(name);
+            }
+        }
         let (net, lock) = (self.scope.net, self.scope.lock);
         if net {
             netfacts::begin(self, decl);
@@ -260,7 +287,22 @@ impl<'a> FileWalk<'a> {
                     if self.params.contains(&name) {
                         self.on_param_use(n, anc, decl);
                     }
+                    if self.imports.path_of(name).is_some()
+                        && !anc.last().is_some_and(|p| {
+                            p.kind_str() == "selector_expression" && p.field(F.operand) == Some(n)
+                        })
+                    {
+                        self.shadow(name);
+                    }
                     self.record_value_ref(n, anc);
+                }
+                "type_spec" | "type_alias" => {
+                    if let Some(name) = n.field(F.name) {
+                        let name = text(name, src);
+                        if self.imports.path_of(name).is_some() {
+                            self.shadow(name);
+                        }
+                    }
                 }
                 "selector_expression" => self.record_value_ref(n, anc),
                 // Lock family: channel operations and channel fields (see `index::lock`).
@@ -364,7 +406,22 @@ impl<'a> FileWalk<'a> {
         if n.kind_str() == "identifier" && self.declared.contains(name) {
             return; // a local variable, not a function
         }
-        self.out.uses.entry(name.to_string()).or_default().value += 1;
+        self.use_of(name).value += 1;
+    }
+
+    fn shadow(&mut self, name: &str) {
+        if !self.cur.shadowed_imports.iter().any(|s| s == name) {
+            self.cur.shadowed_imports.push(name.to_string());
+        }
+    }
+
+    /// The use counts of `name` (allocating its key only the first time: this runs
+    /// for every call).
+    fn use_of(&mut self, name: &str) -> &mut UseStats {
+        if !self.out.uses.contains_key(name) {
+            self.out.uses.insert(name.to_string(), UseStats::default());
+        }
+        self.out.uses.get_mut(name).expect("inserted above")
     }
 
     pub(super) fn call_kind(anc: &[Node<'_>]) -> CallKind {
@@ -447,11 +504,8 @@ impl<'a> FileWalk<'a> {
                 }
             }
         };
-        self.out
-            .uses
-            .entry(name.to_string())
-            .or_default()
-            .bump(kind, self.in_init);
+        let in_init = self.in_init;
+        self.use_of(name).bump(kind, in_init);
         let args: Vec<Option<Target>> = syntax::call_args(call)
             .into_iter()
             .map(|a| {

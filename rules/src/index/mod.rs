@@ -394,9 +394,13 @@ impl PackageIndex {
 
     /// The function whose declaration covers `offset` in file `file`.
     pub fn func_at(&self, file: usize, offset: usize) -> Option<usize> {
-        self.funcs
-            .iter()
-            .position(|f| f.file == file && f.range.contains(&offset))
+        // `funcs` is in (file, position) order and top-level functions do not nest.
+        let i = self
+            .funcs
+            .partition_point(|f| (f.file, f.range.start) <= (file, offset));
+        let g = i.checked_sub(1)?;
+        let f = &self.funcs[g];
+        (f.file == file && f.range.contains(&offset)).then_some(g)
     }
 
     /// Type of field `field` of local struct `ty`, following embedded structs one level.
