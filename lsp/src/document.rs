@@ -130,7 +130,7 @@ impl Document {
             .is_some_and(|s| (s.scope.net || !scope.net) && (s.scope.lock || !scope.lock));
         if !covered {
             let decls = self.decls()?.clone();
-            let summary = FileSummary::extract_scoped(self.file()?, decls, scope);
+            let summary = FileSummary::extract_scoped_with(self.file()?, decls, scope, true);
             self.summary = Some(Arc::new(summary));
         }
         self.summary.clone()

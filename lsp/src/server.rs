@@ -802,7 +802,7 @@ impl Server {
                         .and_then(|d| d.file()),
                 })
                 .collect();
-            rules::lint_package(&engine, &files, gomod)
+            rules::lint_package_with(&engine, &files, gomod, true)
         };
         self.trace(|| {
             format!(
@@ -1000,7 +1000,7 @@ impl Server {
                     source: (i == me).then_some(&file),
                 })
                 .collect();
-            let lint = rules::lint_package(&engine, &files, gomod.clone());
+            let lint = rules::lint_package_with(&engine, &files, gomod.clone(), true);
             diags = lint
                 .into_iter()
                 .next()

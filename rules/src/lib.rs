@@ -54,6 +54,17 @@ pub fn lint_package(
     files: &[PackageFile<'_>],
     gomod: Option<Arc<GoMod>>,
 ) -> Vec<(usize, FileLint)> {
+    lint_package_with(engine, files, gomod, false)
+}
+
+/// [`lint_package`]; `parallel`: each big file's walk may use two threads (the
+/// language server: one package, latency first).
+pub fn lint_package_with(
+    engine: &Engine,
+    files: &[PackageFile<'_>],
+    gomod: Option<Arc<GoMod>>,
+    parallel: bool,
+) -> Vec<(usize, FileLint)> {
     let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let name = f.summary.decls.package.as_str();
@@ -71,7 +82,7 @@ pub fn lint_package(
         let index = engine.index(summaries, gomod.clone());
         for (local, &global) in members.iter().enumerate() {
             if let Some(src) = files[global].source {
-                out.push((global, engine.lint_file(src, local, &index)));
+                out.push((global, engine.lint_file_with(src, local, &index, parallel)));
             }
         }
     }

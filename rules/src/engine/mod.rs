@@ -135,6 +135,18 @@ impl Engine {
     /// Lint one file of an indexed package. This is the one entry point the CLI and the
     /// language server share.
     pub fn lint_file(&self, file: &SourceFile, file_idx: usize, pkg: &PackageIndex) -> FileLint {
+        self.lint_file_with(file, file_idx, pkg, false)
+    }
+
+    /// [`Self::lint_file`]; `parallel`: a big file's walk may use two threads (the
+    /// language server, where one file's latency matters more than throughput).
+    pub fn lint_file_with(
+        &self,
+        file: &SourceFile,
+        file_idx: usize,
+        pkg: &PackageIndex,
+        parallel: bool,
+    ) -> FileLint {
         let mut out = FileLint {
             syntax_errors: file
                 .syntax_errors()
@@ -165,7 +177,6 @@ impl Engine {
             })
             .collect();
         let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
-        let mut comments: Vec<Range<usize>> = Vec::new();
 
         for (pos, rule) in self.rules.iter().enumerate() {
             if active[pos] {
@@ -178,52 +189,49 @@ impl Engine {
             }
         }
 
-        let mut failed = vec![false; self.rules.len()];
-        let mut stack: Vec<Node> = Vec::with_capacity(64);
-        let mut cursor = file.tree.walk();
-        'walk: loop {
-            let node = cursor.node();
-            let kind = node.kind_id();
-            if kind == self.comment_kind {
-                comments.push(node.start_byte()..node.end_byte());
+        // The one dispatch walk, over the root and then its children; in the editor a
+        // big file's top-level declarations are split between two threads (each with
+        // its own sink), since declarations are independent for the rules.
+        let root = file.tree.root_node();
+        let mut main = Dispatch::new(self.rules.len());
+        self.dispatch(root, &[], &ctx, &active, &mut main, false);
+        let mut c = root.walk();
+        let tops: Vec<Node> = root.children(&mut c).collect();
+        let split = if parallel && file.text.len() >= PARALLEL_MIN_BYTES {
+            let half = file.text.len() / 2;
+            tops.partition_point(|n| n.start_byte() < half)
+        } else {
+            tops.len()
+        };
+        // Each part gets its own sink (`Ctx` is single-threaded).
+        let walk_part = |part: &[Node]| {
+            let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
+            let mut d = Dispatch::new(self.rules.len());
+            for top in part {
+                self.dispatch(*top, &[root], &ctx, &active, &mut d, true);
             }
-            let wants = if stack.len() <= crate::syntax::MAX_NESTING {
-                self.table.get(kind as usize)
+            (d, ctx.take_diagnostics())
+        };
+        let ((first, mut first_diags), (second, mut second_diags)) =
+            if split < tops.len() && split > 0 {
+                let (a, b) = tops.split_at(split);
+                rayon::join(|| walk_part(a), || walk_part(b))
             } else {
-                None
+                (walk_part(&tops), (Dispatch::new(0), Vec::new()))
             };
-            if let Some(wants) = wants {
-                for &pos in wants {
-                    let pos = pos as usize;
-                    if !active[pos] || failed[pos] {
-                        continue;
-                    }
-                    let rule = self.rules[pos];
-                    ctx.set_rule(rule.meta());
-                    let r = catch_unwind(AssertUnwindSafe(|| rule.check_node(node, &stack, &ctx)));
-                    if let Err(e) = r {
-                        failed[pos] = true;
-                        out.internal_errors
-                            .push(panic_message(rule.meta().id, e.as_ref()));
-                    }
-                }
-            }
-            if cursor.goto_first_child() {
-                stack.push(node);
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    continue 'walk;
-                }
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-                stack.pop();
+        main.merge(first);
+        main.merge(second);
+        let comments = main.comments;
+        let failed = main.failed;
+        for e in main.errors {
+            if !out.internal_errors.contains(&e) {
+                out.internal_errors.push(e);
             }
         }
 
         let mut diagnostics = ctx.take_diagnostics();
+        diagnostics.append(&mut first_diags);
+        diagnostics.append(&mut second_diags);
         diagnostics.sort_by(|a, b| {
             (a.range.start, a.rule, a.range.end).cmp(&(b.range.start, b.rule, b.range.end))
         });
@@ -250,6 +258,99 @@ impl Engine {
             }
         }
         out
+    }
+}
+
+/// Files from this size on are walked on two threads when the caller allows it.
+const PARALLEL_MIN_BYTES: usize = 64 * 1024;
+
+/// What one dispatch walk collects besides the diagnostics (which go to its `Ctx`).
+struct Dispatch {
+    comments: Vec<Range<usize>>,
+    /// Rules that panicked: not run again on this file.
+    failed: Vec<bool>,
+    errors: Vec<String>,
+}
+
+impl Dispatch {
+    fn new(rules: usize) -> Dispatch {
+        Dispatch {
+            comments: Vec::new(),
+            failed: vec![false; rules],
+            errors: Vec::new(),
+        }
+    }
+
+    /// Add the results of a walk over later nodes.
+    fn merge(&mut self, later: Dispatch) {
+        self.comments.extend(later.comments);
+        for (f, g) in self.failed.iter_mut().zip(&later.failed) {
+            *f |= *g;
+        }
+        self.errors.extend(later.errors);
+    }
+}
+
+impl Engine {
+    /// Hand `node` to the rules that asked for its kind; with `subtree`, then every
+    /// descendant (preorder, iterative: no recursion over the tree's depth).
+    /// `base`: the ancestors of `node`.
+    fn dispatch<'a>(
+        &self,
+        node: Node<'a>,
+        base: &[Node<'a>],
+        ctx: &Ctx<'a>,
+        active: &[bool],
+        d: &mut Dispatch,
+        subtree: bool,
+    ) {
+        let mut stack: Vec<Node<'a>> = Vec::with_capacity(64);
+        stack.extend_from_slice(base);
+        let mut cursor = node.walk();
+        'walk: loop {
+            let node = cursor.node();
+            let kind = node.kind_id();
+            if kind == self.comment_kind {
+                d.comments.push(node.start_byte()..node.end_byte());
+            }
+            let wants = if stack.len() <= crate::syntax::MAX_NESTING {
+                self.table.get(kind as usize)
+            } else {
+                None
+            };
+            for &pos in wants.into_iter().flatten() {
+                let pos = pos as usize;
+                if !active[pos] || d.failed[pos] {
+                    continue;
+                }
+                let rule = self.rules[pos];
+                ctx.set_rule(rule.meta());
+                let r = catch_unwind(AssertUnwindSafe(|| rule.check_node(node, &stack, ctx)));
+                if let Err(e) = r {
+                    d.failed[pos] = true;
+                    d.errors.push(panic_message(rule.meta().id, e.as_ref()));
+                }
+            }
+            if !subtree {
+                return;
+            }
+            if cursor.goto_first_child() {
+                stack.push(node);
+                continue;
+            }
+            loop {
+                if stack.len() == base.len() {
+                    return;
+                }
+                if cursor.goto_next_sibling() {
+                    continue 'walk;
+                }
+                if !cursor.goto_parent() {
+                    return;
+                }
+                stack.pop();
+            }
+        }
     }
 }
 
@@ -418,5 +519,100 @@ mod tests {
         // The other rule still ran.
         assert_eq!(lint.diagnostics.len(), 1);
         assert_eq!(lint.diagnostics[0].rule, "tick-leak");
+    }
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use std::fmt::Write as _;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::index::{FactScope, FileSummary};
+    use crate::{PackageFile, lint_package_with};
+
+    /// A file past the parallel threshold, with findings, suppressions and
+    /// cross-function facts spread over both halves.
+    fn big_file() -> SourceFile {
+        let mut s = String::from(
+            "package big\n\nimport (\n\t\"net\"\n\t\"net/http\"\n\t\"sync\"\n\t\"time\"\n)\n\n",
+        );
+        let mut i = 0;
+        while s.len() < 3 * PARALLEL_MIN_BYTES {
+            let _ = write!(
+                s,
+                "type S{i} struct {{\n\tmu   sync.Mutex\n\tconn net.Conn\n}}\n\n\
+                 func (s *S{i}) Poll() {{\n\tt := time.NewTicker(time.Second) //faultline:ignore ticker-not-stopped test\n\tfor range t.C {{\n\t\ts.mu.Lock()\n\t\ttime.Sleep(time.Millisecond) //faultline:ignore lock-held-io test\n\t\ts.mu.Unlock()\n\t}}\n}}\n\n\
+                 func (s *S{i}) Fill(b []byte) {{\n\ts.conn.Read(b) //faultline:ignore conn-read-no-deadline tested elsewhere\n}}\n\n\
+                 func stop{i}(t *time.Ticker) {{ t.Stop() }}\n\n\
+                 func owned{i}() {{\n\tt := time.NewTicker(time.Second)\n\tstop{i}(t)\n}}\n\n\
+                 var srv{i} = &http.Server{{Addr: \":80\"}}\n\n"
+            );
+            i += 1;
+        }
+        SourceFile::from_string("big.go", s).unwrap()
+    }
+
+    #[test]
+    fn a_split_walk_finds_what_one_walk_finds() {
+        let file = big_file();
+        let engine = Engine::new(Settings::default());
+        let run = |parallel: bool| {
+            let decls = FileSummary::decls(&file);
+            let summary = FileSummary::extract_scoped_with(&file, decls, FactScope::ALL, parallel);
+            let package = [PackageFile {
+                summary: Arc::new(summary),
+                source: Some(&file),
+            }];
+            let (_, lint) = lint_package_with(&engine, &package, None, parallel)
+                .into_iter()
+                .next()
+                .unwrap();
+            lint
+        };
+        let (one, two) = (run(false), run(true));
+        assert!(one.diagnostics.len() > 100, "{}", one.diagnostics.len());
+        assert!(one.suppressed.len() > 100, "{}", one.suppressed.len());
+        assert_eq!(
+            format!("{:?}", one.diagnostics),
+            format!("{:?}", two.diagnostics)
+        );
+        assert_eq!(
+            format!("{:?}", one.suppressed),
+            format!("{:?}", two.suppressed)
+        );
+        assert_eq!(
+            format!("{:?}", one.directives),
+            format!("{:?}", two.directives)
+        );
+        assert_eq!(one.internal_errors, two.internal_errors);
+    }
+
+    #[test]
+    fn split_fact_extraction_matches() {
+        let file = big_file();
+        let decls = FileSummary::decls(&file);
+        let one = crate::index::facts::extract_with(
+            file.root(),
+            &file.text,
+            &decls.imports,
+            &file.lines,
+            FactScope::ALL,
+            false,
+        );
+        let two = crate::index::facts::extract_with(
+            file.root(),
+            &file.text,
+            &decls.imports,
+            &file.lines,
+            FactScope::ALL,
+            true,
+        );
+        assert_eq!(format!("{:?}", one.funcs), format!("{:?}", two.funcs));
+        let mut a: Vec<_> = one.uses.iter().collect();
+        let mut b: Vec<_> = two.uses.iter().collect();
+        a.sort_by_key(|(k, _)| k.as_str());
+        b.sort_by_key(|(k, _)| k.as_str());
+        assert_eq!(a, b);
     }
 }

@@ -181,35 +181,65 @@ pub fn extract(
     lines: &LineIndex,
     scope: FactScope,
 ) -> FileFacts {
-    let mut w = FileWalk {
-        src,
-        imports,
-        lines,
-        out: FileFacts::default(),
-        cur: FuncFacts::default(),
-        declared: HashSet::new(),
-        params: Vec::new(),
-        recv: None,
-        in_init: false,
-        net: NetWalk::default(),
-        scope,
-    };
+    extract_with(root, src, imports, lines, scope, false)
+}
+
+/// Files from this size on may have their declarations split between two threads.
+const PARALLEL_MIN_BYTES: usize = 64 * 1024;
+
+/// [`extract`]; `parallel`: a big file's top-level declarations may be split between
+/// two threads (they are independent: every fact is per function, use counts add up).
+pub fn extract_with(
+    root: Node<'_>,
+    src: &str,
+    imports: &Imports,
+    lines: &LineIndex,
+    scope: FactScope,
+    parallel: bool,
+) -> FileFacts {
     let mut c = root.walk();
-    for top in root.named_children(&mut c) {
-        match top.kind_str() {
-            "function_declaration" | "method_declaration" => {
-                if top.field(F.name).is_none() {
-                    continue;
+    let tops: Vec<Node> = root.named_children(&mut c).collect();
+    let part = |tops: &[Node<'_>]| {
+        let mut w = FileWalk {
+            src,
+            imports,
+            lines,
+            out: FileFacts::default(),
+            cur: FuncFacts::default(),
+            declared: HashSet::new(),
+            params: Vec::new(),
+            recv: None,
+            in_init: false,
+            net: NetWalk::default(),
+            scope,
+        };
+        for &top in tops {
+            match top.kind_str() {
+                "function_declaration" | "method_declaration" => {
+                    if top.field(F.name).is_none() {
+                        continue;
+                    }
+                    w.walk_func(root, top);
+                    let facts = std::mem::take(&mut w.cur);
+                    w.out.funcs.push((top.start_byte(), facts));
                 }
-                w.walk_func(root, top);
-                let facts = std::mem::take(&mut w.cur);
-                w.out.funcs.push((top.start_byte(), facts));
+                "var_declaration" | "const_declaration" => w.walk_refs(top),
+                _ => {}
             }
-            "var_declaration" | "const_declaration" => w.walk_refs(top),
-            _ => {}
         }
+        w.out
+    };
+    let split = tops.partition_point(|n| n.start_byte() < src.len() / 2);
+    if !parallel || src.len() < PARALLEL_MIN_BYTES || split == 0 || split == tops.len() {
+        return part(&tops);
     }
-    w.out
+    let (a, b) = tops.split_at(split);
+    let (mut out, later) = rayon::join(|| part(a), || part(b));
+    out.funcs.extend(later.funcs);
+    for (name, u) in later.uses {
+        out.uses.entry(name).or_default().add(&u);
+    }
+    out
 }
 
 impl<'a> FileWalk<'a> {

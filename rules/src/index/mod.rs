@@ -148,7 +148,25 @@ impl FileSummary {
 
     /// The summary with only the facts of `scope`.
     pub fn extract_scoped(file: &SourceFile, decls: FileDecls, scope: FactScope) -> FileSummary {
-        let mut facts = facts::extract(file.root(), &file.text, &decls.imports, &file.lines, scope);
+        Self::extract_scoped_with(file, decls, scope, false)
+    }
+
+    /// [`Self::extract_scoped`]; `parallel`: a big file may use two threads (the
+    /// language server, re-summarising the file being edited).
+    pub fn extract_scoped_with(
+        file: &SourceFile,
+        decls: FileDecls,
+        scope: FactScope,
+        parallel: bool,
+    ) -> FileSummary {
+        let mut facts = facts::extract_with(
+            file.root(),
+            &file.text,
+            &decls.imports,
+            &file.lines,
+            scope,
+            parallel,
+        );
         // Lock facts may be shown as related locations from another file.
         for (_, f) in &mut facts.funcs {
             for site in &mut f.lock.sites {
