@@ -516,3 +516,77 @@ fn failed_write_leaves_the_original_intact() {
     }
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// A real full disk and a real read-only file system: a tiny tmpfs (needs the right
+/// to mount, as root in CI; skipped with a message elsewhere, where the simulated
+/// cases above still run). Root cannot write through either.
+#[cfg(target_os = "linux")]
+#[test]
+fn full_and_read_only_filesystems_leave_the_original_intact() {
+    struct Mount(PathBuf);
+    impl Drop for Mount {
+        fn drop(&mut self) {
+            let _ = StdCommand::new("umount").arg(&self.0).status();
+        }
+    }
+    let base = tempfile::tempdir().unwrap();
+    let mnt = base.path().join("disk");
+    fs::create_dir(&mnt).unwrap();
+    let mounted = StdCommand::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&mnt)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("cannot mount a tmpfs here: the real full-disk case is skipped");
+        return;
+    }
+    let _guard = Mount(mnt.clone());
+    // 40 KiB: the file fits, its fixed copy (written beside it first) does not.
+    let big = format!("{LEAK}\n// {}\n", "x".repeat(40 * 1024));
+    fs::create_dir(mnt.join(".git")).unwrap();
+    let p = write(&mnt, "p/a.go", &big);
+    let check = |o: std::process::Output| {
+        assert_eq!(o.status.code(), Some(2), "{o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(
+            lines[0].starts_with("faultline: error: p/a.go: could not write the fixed file: "),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(&p).unwrap(), big);
+        assert_eq!(
+            fs::read_dir(mnt.join("p")).unwrap().count(),
+            1,
+            "temporary file left"
+        );
+    };
+    let fix = || {
+        faultline()
+            .current_dir(&mnt)
+            .args(["check", "--fix", "--format", "concise"])
+            .output()
+            .unwrap()
+    };
+    let o = fix();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("No space left on device"),
+        "{o:?}"
+    );
+    check(o);
+    // The same disk, remounted read-only.
+    let ro = StdCommand::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&mnt)
+        .status()
+        .unwrap();
+    assert!(ro.success());
+    let o = fix();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Read-only file system"),
+        "{o:?}"
+    );
+    check(o);
+}

@@ -142,6 +142,13 @@ impl std::fmt::Display for SourceError {
                 f,
                 "file is {bytes} bytes, over the {limit}-byte limit; not linted"
             ),
+            SourceError::ParseTimeout(d) if d.as_secs() == 0 => {
+                write!(
+                    f,
+                    "parsing took longer than {}ms; not linted",
+                    d.as_millis()
+                )
+            }
             SourceError::ParseTimeout(d) => {
                 write!(f, "parsing took longer than {}s; not linted", d.as_secs())
             }
@@ -352,6 +359,17 @@ mod tests {
         let f = SourceFile::from_bytes("x.go", b"package x\nvar s = \"\xff\"\n".to_vec()).unwrap();
         assert!(f.lossy);
         assert!(f.text.contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn parse_timeout_is_a_clear_error_and_the_parser_recovers() {
+        let big = "package x\n".to_string() + &"func f() { g(1, 2, 3) }\n".repeat(200_000);
+        let err = SourceFile::from_text("x.go", big, false, Duration::from_millis(1)).unwrap_err();
+        assert_eq!(err, SourceError::ParseTimeout(Duration::from_millis(1)));
+        assert_eq!(err.to_string(), "parsing took longer than 1ms; not linted");
+        // The thread's parser was reset: the next file parses normally.
+        let ok = SourceFile::from_string("y.go", "package y\nfunc g() {}\n".to_string()).unwrap();
+        assert!(ok.syntax_errors().is_empty());
     }
 
     #[test]
