@@ -57,9 +57,10 @@ pub enum IoOp {
         ctx_first: bool,
     },
     /// A blocking channel send or receive, or a `select` without `default`. For a
-    /// send on a field (`s.events <- e`), the field's name: sends on channels the
-    /// package makes with a buffer are queue hand-offs, not flagged.
-    Chan { send_field: Option<String> },
+    /// send on a field (`s.events <- e`) or a semaphore release (`<-s.sem`, see
+    /// [`names_slots`]), the field's name: on channels the package makes with a buffer
+    /// these are queue hand-offs, not flagged.
+    Chan { queue_field: Option<String> },
 }
 
 /// One candidate: what, and where (the anchor token).
@@ -985,7 +986,7 @@ fn on_chan(
     if !unconditional(n, anc, decl) {
         return;
     }
-    let mut send_field = None;
+    let mut queue_field = None;
     let arrow = if kind == "select_statement" {
         let mut c = n.walk();
         let first = n
@@ -1012,7 +1013,17 @@ fn on_chan(
             {
                 return;
             }
-            send_field = syntax::selector_field(ch, src).map(str::to_string);
+            queue_field = syntax::selector_field(ch, src).map(str::to_string);
+        } else if anc
+            .last()
+            .is_some_and(|p| p.kind_str() == "expression_statement")
+        {
+            // `<-s.sem` as a statement: a release when `sem` is a slot-counting field.
+            queue_field = n
+                .field(F.operand)
+                .and_then(|ch| syntax::selector_field(syntax::unparen(ch), src))
+                .filter(|f| names_slots(f))
+                .map(str::to_string);
         }
         if always_ready(n, anc, src) {
             return;
@@ -1023,12 +1034,22 @@ fn on_chan(
         }
     };
     facts.sites.push(IoSite {
-        op: IoOp::Chan { send_field },
+        op: IoOp::Chan { queue_field },
         at: arrow.start_byte()..arrow.end_byte(),
         label: "<-".to_string(),
         start: LineCol::default(),
         end: LineCol::default(),
     });
+}
+
+/// A channel field named for counting slots (`sem`, `writeLockC`, `tokens`, `slots`,
+/// `limiter`, `tickets`): a buffered one is a semaphore, and a receive as a statement
+/// gives back a slot taken earlier: it never blocks.
+pub fn names_slots(field: &str) -> bool {
+    let lower = field.to_ascii_lowercase();
+    ["sem", "lock", "token", "slot", "limit", "ticket"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// Whether a node runs every time its function runs: not in an `if`/`else` branch, a
@@ -1165,8 +1186,8 @@ impl PackageIndex {
     /// Classify a recorded (or freshly built) blocking candidate.
     pub fn classify_site(&self, op: &IoOp, cat: &Catalog, file: &Path) -> Option<IoKind> {
         match op {
-            IoOp::Chan { send_field } => {
-                let queued = send_field
+            IoOp::Chan { queue_field } => {
+                let queued = queue_field
                     .as_ref()
                     .is_some_and(|f| self.buffered_chan_fields().contains(f));
                 (!queued).then_some(IoKind::Channel)

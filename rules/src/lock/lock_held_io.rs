@@ -37,7 +37,9 @@ declare_rule! {
     /// ever makes buffered (a queue hand-off: semaphores, per-call result slots, event
     /// queues), also through a slice field of such channels (`for _, ch := range c.chans`
     /// where every channel appended is made buffered); a send right after draining the
-    /// same channel (`select { case <-c: default: }; c <- v`); a receive guarded by
+    /// same channel (`select { case <-c: default: }; c <- v`); a semaphore release (`<-s.sem`
+    /// as a statement on such a buffered field named for slots: `sem`, `writeLockC`,
+    /// `tokens`, `limiter`); a receive guarded by
     /// `len(c) > 0`; sends on the `chan<-` parameter of a Prometheus-style
     /// `Collect`/`Describe` (drained by contract), also by a helper they call. A mutex
     /// named for the I/O it serialises (`writeMu`, `wrMu`, `sendLock`, `readMu`, `fileMu`,
@@ -354,6 +356,7 @@ impl<'c, 'a> Section<'c, 'a> {
             "unary_expression" if facts::is_receive(node) => {
                 if !facts::in_select_communication(node, anc)
                     && !facts::always_ready(node, anc, ctx.src())
+                    && !is_semaphore_release(ctx, node, anc)
                     && let Some(arrow) = facts::arrow_token(node)
                 {
                     self.report_chan(arrow, "receive");
@@ -640,6 +643,25 @@ fn is_queue<'a>(ctx: &Ctx<'a>, ch: Node<'a>, anc: &[Node<'a>]) -> bool {
             .field(F.right)
             .and_then(|r| syntax::selector_field(syntax::unparen(r), ctx.src()))
             .is_some_and(|f| ctx.pkg.buffered_chan_fields().contains(f))
+}
+
+/// `<-s.sem` as a statement, on a field the package only ever makes buffered and
+/// whose name says it counts slots (`sem`, `writeLockC`, `tokens`, `slots`,
+/// `limiter`): giving back a slot taken earlier never blocks.
+fn is_semaphore_release<'a>(ctx: &Ctx<'a>, recv: Node<'a>, anc: &[Node<'a>]) -> bool {
+    if !anc
+        .last()
+        .is_some_and(|p| p.kind_str() == "expression_statement")
+    {
+        return false;
+    }
+    let Some(field) = recv
+        .field(F.operand)
+        .and_then(|ch| syntax::selector_field(syntax::unparen(ch), ctx.src()))
+    else {
+        return false;
+    };
+    facts::names_slots(field) && ctx.pkg.buffered_chan_fields().contains(field)
 }
 
 /// A mutex whose name says it serialises the I/O itself (`writeMu`, `wrMu`, `sendLock`,
