@@ -649,9 +649,9 @@ fn is_queue<'a>(ctx: &Ctx<'a>, ch: Node<'a>, anc: &[Node<'a>]) -> bool {
 /// whose name says it counts slots (`sem`, `writeLockC`, `tokens`, `slots`,
 /// `limiter`): giving back a slot taken earlier never blocks.
 fn is_semaphore_release<'a>(ctx: &Ctx<'a>, recv: Node<'a>, anc: &[Node<'a>]) -> bool {
-    if !anc
+    if anc
         .last()
-        .is_some_and(|p| p.kind_str() == "expression_statement")
+        .is_none_or(|p| p.kind_str() != "expression_statement")
     {
         return false;
     }
