@@ -119,7 +119,8 @@ pub struct ClientOptions {
     pub ignore: Option<Vec<String>>,
     /// Assume this Go version instead of the go.mod `go` line.
     pub go_version: Option<String>,
-    /// Delay between the last keystroke and linting, in milliseconds.
+    /// Edits closer together than this many milliseconds are a burst, linted once when
+    /// it ends; an isolated edit is linted at once.
     pub debounce_ms: Option<u64>,
 }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lsp_types as lsp;
-use rules::index::{FactScope, FileDecls, FileSummary};
+use rules::index::{FactScope, FileSummary};
+use rules::sema::Imports;
 use rules::source::{DEFAULT_MAX_FILE_BYTES, parse_go};
 use rules::{FileLint, LineIndex, SourceError, SourceFile};
 use tree_sitter::{InputEdit, Point, Tree};
@@ -43,11 +44,13 @@ pub struct Document {
     pub dir: Option<PathBuf>,
     pub version: i32,
     parsed: Parsed,
-    decls: Option<FileDecls>,
+    imports: Option<Imports>,
     summary: Option<Arc<FileSummary>>,
     pub result: Option<LintResult>,
     /// When this document should be linted (debounce); `None` when up to date.
     pub due: Option<Instant>,
+    /// When the last edit arrived: an edit soon after another is part of a burst.
+    pub last_edit: Option<Instant>,
     /// The version last published to the client (push mode), so nothing older is sent.
     pub published: Option<i32>,
 }
@@ -70,10 +73,11 @@ impl Document {
             dir,
             version,
             parsed,
-            decls: None,
+            imports: None,
             summary: None,
             result: None,
             due: None,
+            last_edit: None,
             published: None,
         }
     }
@@ -111,14 +115,13 @@ impl Document {
         }
     }
 
-    /// The top-level declarations of the current text (imports included), read once
-    /// per version.
-    pub fn decls(&mut self) -> Option<&FileDecls> {
-        if self.decls.is_none() {
-            let decls = FileSummary::decls(self.file()?);
-            self.decls = Some(decls);
+    /// The imports of the current text, read once per version.
+    pub fn imports(&mut self) -> Option<&Imports> {
+        if self.imports.is_none() {
+            let file = self.file()?;
+            self.imports = Some(Imports::from_file(file.root(), &file.text));
         }
-        self.decls.as_ref()
+        self.imports.as_ref()
     }
 
     /// The index summary of the current text with at least the facts of `scope`,
@@ -129,8 +132,7 @@ impl Document {
             .as_ref()
             .is_some_and(|s| (s.scope.net || !scope.net) && (s.scope.lock || !scope.lock));
         if !covered {
-            let decls = self.decls()?.clone();
-            let summary = FileSummary::extract_scoped_with(self.file()?, decls, scope, true);
+            let summary = FileSummary::extract_parallel(self.file()?, scope);
             self.summary = Some(Arc::new(summary));
         }
         self.summary.clone()
@@ -187,7 +189,7 @@ impl Document {
         }
         self.parsed = parse(&self.path, text, lines, tree.as_ref(), false);
         self.version = version;
-        self.decls = None;
+        self.imports = None;
         self.summary = None;
     }
 }

@@ -631,13 +631,23 @@ impl Server {
         Ok(())
     }
 
-    /// A document changed: lint it after the debounce, its package siblings later.
+    /// A document changed: lint it (debounced), its package siblings later.
+    ///
+    /// The debounce has a leading edge: an edit that follows the previous one by more
+    /// than the debounce (a keystroke) is linted as soon as the messages already queued
+    /// are handled; edits in quick succession (a burst: a paste, a formatter, an editor
+    /// sending one change per cursor) wait until the burst is over, and are linted once.
     fn after_edit(&mut self, uri: &lsp::Uri, dir: Option<&Path>) {
         let now = Instant::now();
-        if self.push
-            && let Some(d) = self.docs.get_mut(uri)
-        {
-            d.due = Some(now + self.options.debounce());
+        let debounce = self.options.debounce();
+        if let Some(d) = self.docs.get_mut(uri) {
+            let burst = d
+                .last_edit
+                .is_some_and(|t| now.saturating_duration_since(t) < debounce);
+            d.last_edit = Some(now);
+            if self.push {
+                d.due = Some(if burst { now + debounce } else { now });
+            }
         }
         self.schedule_package(dir, Some(uri), now + SIBLING_DELAY);
     }
@@ -742,8 +752,8 @@ impl Server {
             if uses_net {
                 break;
             }
-            if let Some(d) = self.docs.get_mut(u).and_then(|d| d.decls()) {
-                uses_net = FactScope::package_uses_net(std::iter::once(&d.imports));
+            if let Some(i) = self.docs.get_mut(u).and_then(|d| d.imports()) {
+                uses_net = FactScope::package_uses_net(std::iter::once(i));
             }
         }
         let wanted = self.engine_for(dir).fact_scope();

@@ -151,15 +151,28 @@ impl FileSummary {
         Self::extract_scoped_with(file, decls, scope, false)
     }
 
-    /// [`Self::extract_scoped`]; `parallel`: a big file may use two threads (the
-    /// language server, re-summarising the file being edited).
+    /// [`Self::extract_scoped`] on several threads (the language server, re-summarising
+    /// the file being edited): the declarations alongside the facts (which only need
+    /// the imports), and a big file's facts split in two.
+    pub fn extract_parallel(file: &SourceFile, scope: FactScope) -> FileSummary {
+        let (decls, facts) = rayon::join(
+            || Self::decls(file),
+            || {
+                let imports = Imports::from_file(file.root(), &file.text);
+                facts::extract_with(file.root(), &file.text, &imports, &file.lines, scope, true)
+            },
+        );
+        Self::assemble(file, decls, facts, scope)
+    }
+
+    /// [`Self::extract_scoped`]; `parallel`: a big file may use two threads.
     pub fn extract_scoped_with(
         file: &SourceFile,
         decls: FileDecls,
         scope: FactScope,
         parallel: bool,
     ) -> FileSummary {
-        let mut facts = facts::extract_with(
+        let facts = facts::extract_with(
             file.root(),
             &file.text,
             &decls.imports,
@@ -167,6 +180,15 @@ impl FileSummary {
             scope,
             parallel,
         );
+        Self::assemble(file, decls, facts, scope)
+    }
+
+    fn assemble(
+        file: &SourceFile,
+        decls: FileDecls,
+        mut facts: FileFacts,
+        scope: FactScope,
+    ) -> FileSummary {
         // Lock facts may be shown as related locations from another file.
         for (_, f) in &mut facts.funcs {
             for site in &mut f.lock.sites {
