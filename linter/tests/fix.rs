@@ -457,6 +457,25 @@ fn fix_never_follows_a_symlink_out_of_the_project() {
     );
 }
 
+/// `--fix` could not write `p/a.go` under `dir`: exit 2, one error line naming it, the
+/// original intact, no temporary file left.
+fn write_failed_cleanly(dir: &Path, file: &Path, original: &str, o: std::process::Output) {
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("faultline: error: p/a.go: could not write the fixed file: "),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(file).unwrap(), original);
+    assert_eq!(
+        fs::read_dir(dir.join("p")).unwrap().count(),
+        1,
+        "temporary file left"
+    );
+}
+
 /// Writing fails (a read-only directory, or a full disk simulated with a file-size
 /// limit, which binds root too): the original is intact, no temporary file is left,
 /// one error names the file and the exit code is 2.
@@ -466,22 +485,7 @@ fn failed_write_leaves_the_original_intact() {
     use std::os::unix::fs::PermissionsExt;
     // Big enough that the fixed text cannot be written under a 1 KiB size limit.
     let big = format!("{LEAK}\n// {}\n", "x".repeat(4096));
-    let check = |d: &Path, p: &Path, o: std::process::Output| {
-        assert_eq!(o.status.code(), Some(2), "{o:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        let lines: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
-        assert_eq!(lines.len(), 1, "{err}");
-        assert!(
-            lines[0].starts_with("faultline: error: p/a.go: could not write the fixed file: "),
-            "{err}"
-        );
-        assert_eq!(fs::read_to_string(p).unwrap(), big);
-        assert_eq!(
-            fs::read_dir(d.join("p")).unwrap().count(),
-            1,
-            "temporary file left"
-        );
-    };
+    let check = |d: &Path, p: &Path, o| write_failed_cleanly(d, p, &big, o);
     // Full disk: `ulimit -f 1` with SIGXFSZ ignored makes writes past 1 KiB fail.
     let d = project();
     let p = write(d.path(), "p/a.go", &big);
@@ -547,22 +551,7 @@ fn full_and_read_only_filesystems_leave_the_original_intact() {
     let big = format!("{LEAK}\n// {}\n", "x".repeat(40 * 1024));
     fs::create_dir(mnt.join(".git")).unwrap();
     let p = write(&mnt, "p/a.go", &big);
-    let check = |o: std::process::Output| {
-        assert_eq!(o.status.code(), Some(2), "{o:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        let lines: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
-        assert_eq!(lines.len(), 1, "{err}");
-        assert!(
-            lines[0].starts_with("faultline: error: p/a.go: could not write the fixed file: "),
-            "{err}"
-        );
-        assert_eq!(fs::read_to_string(&p).unwrap(), big);
-        assert_eq!(
-            fs::read_dir(mnt.join("p")).unwrap().count(),
-            1,
-            "temporary file left"
-        );
-    };
+    let check = |o| write_failed_cleanly(&mnt, &p, &big, o);
     let fix = || {
         faultline()
             .current_dir(&mnt)

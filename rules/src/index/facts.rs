@@ -342,30 +342,15 @@ impl<'a> FileWalk<'a> {
                     super::lock::on_node(&mut self.cur.lock, n, anc, decl, src)
                 }
                 "short_var_declaration" => {
-                    // Lock family: what the new locals hold (before they count as declared).
                     if lock {
-                        super::lock::on_decl(
-                            &mut self.cur.lock,
-                            n,
-                            decl,
-                            src,
-                            self.imports,
-                            &self.declared,
-                        );
+                        self.lock_decl(n, decl);
                     }
                     self.declare_list(n.field(F.left));
                     self.on_alias(n);
                 }
                 "var_spec" | "const_spec" => {
                     if lock {
-                        super::lock::on_decl(
-                            &mut self.cur.lock,
-                            n,
-                            decl,
-                            src,
-                            self.imports,
-                            &self.declared,
-                        );
+                        self.lock_decl(n, decl);
                     }
                     let mut c = n.walk();
                     for id in n.children_by_field_id(F.name, &mut c) {
@@ -392,6 +377,19 @@ impl<'a> FileWalk<'a> {
         if net {
             self.cur.net = self.net.finish();
         }
+    }
+
+    /// Lock family: what the locals a declaration introduces hold (before they count as
+    /// declared).
+    fn lock_decl(&mut self, n: Node<'a>, decl: Node<'a>) {
+        super::lock::on_decl(
+            &mut self.cur.lock,
+            n,
+            decl,
+            self.src,
+            self.imports,
+            &self.declared,
+        );
     }
 
     fn declare_list(&mut self, list: Option<Node<'a>>) {
