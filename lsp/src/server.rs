@@ -720,11 +720,13 @@ impl Server {
     }
 
     /// The index summaries of a package, with the open buffers overlaid on the files on
-    /// disk. Returns the open documents of the package (in `pkg` order) and the summaries.
+    /// disk, with the facts `wanted` by the engine (narrowed to the package). Returns the
+    /// open documents of the package (in `pkg` order) and the summaries.
     fn package(
         &mut self,
         dir: Option<&Path>,
         only: &lsp::Uri,
+        wanted: FactScope,
     ) -> (Vec<lsp::Uri>, Vec<Arc<FileSummary>>) {
         let members: Vec<lsp::Uri> = match dir {
             Some(dir) => self
@@ -756,7 +758,6 @@ impl Server {
                 uses_net = FactScope::package_uses_net(std::iter::once(i));
             }
         }
-        let wanted = self.engine_for(dir).fact_scope();
         let scope = FactScope {
             net: wanted.net && uses_net,
             lock: wanted.lock,
@@ -796,7 +797,7 @@ impl Server {
         let started = Instant::now();
         let engine = self.engine_for(dir.as_deref());
         let gomod = dir.as_deref().and_then(|d| self.workspace.gomod(d));
-        let (open, summaries) = self.package(dir.as_deref(), first);
+        let (open, summaries) = self.package(dir.as_deref(), first, engine.fact_scope());
         let summarised = started.elapsed();
         let wanted: HashSet<&lsp::Uri> = uris.iter().collect();
         let results = {
@@ -981,7 +982,7 @@ impl Server {
         let (dir, path) = (doc.dir.clone(), doc.path.clone());
         let engine = self.engine_for(dir.as_deref());
         let gomod = dir.as_deref().and_then(|d| self.workspace.gomod(d));
-        let (open, mut summaries) = self.package(dir.as_deref(), uri);
+        let (open, mut summaries) = self.package(dir.as_deref(), uri, engine.fact_scope());
         let me = open.iter().position(|u| u == uri)?;
         let mut changed = false;
         for _ in 0..10 {
