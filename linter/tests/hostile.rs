@@ -30,6 +30,16 @@ fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) -> PathBuf {
     p
 }
 
+/// `faultline check <args>` run in `dir`.
+fn check_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    faultline()
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn stderr_lines(o: &std::process::Output) -> Vec<String> {
     String::from_utf8_lossy(&o.stderr)
         .lines()
@@ -48,11 +58,7 @@ fn file_over_the_size_cap_is_skipped_with_a_clear_message() {
     write(d.path(), "p/huge.go", &big);
     drop(big);
     let start = Instant::now();
-    let o = faultline()
-        .current_dir(d.path())
-        .args(["check", "--format", "concise"])
-        .output()
-        .unwrap();
+    let o = check_in(d.path(), &["--format", "concise"]);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stdout).starts_with(LEAK_AT));
     let warn: Vec<String> = stderr_lines(&o)
@@ -92,11 +98,7 @@ fn fifty_megabyte_file_is_linted() {
     text.push_str("func leak() {\n\tt := time.NewTicker(time.Second)\n\t<-t.C\n}\n");
     write(d.path(), "p/big.go", &text);
     drop(text);
-    let o = faultline()
-        .current_dir(d.path())
-        .args(["check", "--format", "concise"])
-        .output()
-        .unwrap();
+    let o = check_in(d.path(), &["--format", "concise"]);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(out.lines().count(), 1, "{out}");
@@ -141,11 +143,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
         format!("package p\n\nfunc g() {{ if x {}", "{ (".repeat(N)),
     );
     for format in ["concise", "json", "sarif", "pretty"] {
-        let o = faultline()
-            .current_dir(d.path())
-            .args(["check", "--format", format, "--color", "never"])
-            .output()
-            .unwrap();
+        let o = check_in(d.path(), &["--format", format, "--color", "never"]);
         assert!(
             matches!(o.status.code(), Some(0 | 1)),
             "{format}: {:?}\n{}",
@@ -187,11 +185,7 @@ fn many_tiny_files() {
         "p199/z.go",
         LEAK.replace("package p", "package p199"),
     );
-    let o = faultline()
-        .current_dir(d.path())
-        .args(["check", "--format", "concise"])
-        .output()
-        .unwrap();
+    let o = check_in(d.path(), &["--format", "concise"]);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("p199/z.go:6:12:"));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -210,11 +204,7 @@ fn nul_bytes_in_text_are_linted_around() {
         "p/a.go",
         format!("{LEAK}\nvar s = \"a\0b\"\n\0\0\0\nfunc \0g() {{}}\n"),
     );
-    let o = faultline()
-        .current_dir(d.path())
-        .args(["check", "--format", "concise"])
-        .output()
-        .unwrap();
+    let o = check_in(d.path(), &["--format", "concise"]);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stdout).starts_with(LEAK_AT));
     // Binary-looking bytes all through the file, still valid UTF-8.
@@ -222,11 +212,7 @@ fn nul_bytes_in_text_are_linted_around() {
         .map(|i| char::from_u32((i * 7919) % 0x7f).unwrap())
         .collect();
     write(d.path(), "p/noise.go", noise);
-    let o = faultline()
-        .current_dir(d.path())
-        .args(["check", "--format", "json"])
-        .output()
-        .unwrap();
+    let o = check_in(d.path(), &["--format", "json"]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.is_object() || v.is_array());
@@ -254,11 +240,7 @@ fn random_binary_files_named_go() {
     let high: Vec<u8> = (0..10_000).map(|_| 0x80 | next() as u8).collect();
     write(d.path(), "p/high.go", high);
     for format in ["concise", "json", "sarif", "gitlab", "github", "pretty"] {
-        let o = faultline()
-            .current_dir(d.path())
-            .args(["check", "--format", format, "--color", "always"])
-            .output()
-            .unwrap();
+        let o = check_in(d.path(), &["--format", format, "--color", "always"]);
         assert_eq!(o.status.code(), Some(1), "{format}: {o:?}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
@@ -316,11 +298,7 @@ fn symlink_loops_on_the_command_line() {
         .stdout(predicate::str::starts_with(LEAK_AT))
         .stderr(predicate::str::contains("loop").not());
     // Named: a one-line error naming it, exit 2, the rest still linted.
-    let o = faultline()
-        .current_dir(d.path())
-        .args(["check", "--format", "concise", "p/loop1.go", "p/a.go"])
-        .output()
-        .unwrap();
+    let o = check_in(d.path(), &["--format", "concise", "p/loop1.go", "p/a.go"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with(LEAK_AT));
     let err = stderr_lines(&o);
@@ -364,11 +342,7 @@ fn non_utf8_file_names() {
     fs::create_dir(&dir).unwrap();
     fs::write(dir.join(std::ffi::OsStr::from_bytes(b"caf\xe9.go")), LEAK).unwrap();
     for format in ["concise", "json", "sarif", "gitlab", "github", "pretty"] {
-        let o = faultline()
-            .current_dir(d.path())
-            .args(["check", "--format", format, "--color", "never"])
-            .output()
-            .unwrap();
+        let o = check_in(d.path(), &["--format", format, "--color", "never"]);
         assert_eq!(o.status.code(), Some(1), "{format}: {o:?}");
         let out = String::from_utf8(o.stdout).expect("output is UTF-8");
         // SARIF URIs percent-encode the replacement character.
@@ -426,11 +400,7 @@ fn config_that_is_not_toml() {
             text.to_vec()
         };
         write(d.path(), "faultline.toml", text);
-        let o = faultline()
-            .current_dir(d.path())
-            .args(["check", "--format", "concise"])
-            .output()
-            .unwrap();
+        let o = check_in(d.path(), &["--format", "concise"]);
         assert_eq!(o.status.code(), Some(2), "{what}: {o:?}");
         assert!(o.stdout.is_empty(), "{what}");
         let err = stderr_lines(&o);
@@ -445,11 +415,7 @@ fn config_that_is_not_toml() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "p/a.go", LEAK);
     fs::create_dir(d.path().join("faultline.toml")).unwrap();
-    let o = faultline()
-        .current_dir(d.path())
-        .args(["check", "--format", "concise"])
-        .output()
-        .unwrap();
+    let o = check_in(d.path(), &["--format", "concise"]);
     let err = stderr_lines(&o);
     assert!(
         o.status.code() == Some(1) && err.iter().all(|l| !l.contains("error"))

@@ -261,8 +261,9 @@ impl Engine {
     }
 }
 
-/// Files from this size on are walked on two threads when the caller allows it.
-const PARALLEL_MIN_BYTES: usize = 64 * 1024;
+/// Files from this size on are summarised and walked on two threads when the caller
+/// allows it (smaller ones are not worth the hand-off).
+pub(crate) const PARALLEL_MIN_BYTES: usize = 64 * 1024;
 
 /// What one dispatch walk collects besides the diagnostics (which go to its `Ctx`).
 struct Dispatch {

@@ -184,9 +184,6 @@ pub fn extract(
     extract_with(root, src, imports, lines, scope, false)
 }
 
-/// Files from this size on may have their declarations split between two threads.
-const PARALLEL_MIN_BYTES: usize = 64 * 1024;
-
 /// [`extract`]; `parallel`: a big file's top-level declarations may be split between
 /// two threads (they are independent: every fact is per function, use counts add up).
 pub fn extract_with(
@@ -230,7 +227,11 @@ pub fn extract_with(
         w.out
     };
     let split = tops.partition_point(|n| n.start_byte() < src.len() / 2);
-    if !parallel || src.len() < PARALLEL_MIN_BYTES || split == 0 || split == tops.len() {
+    if !parallel
+        || src.len() < crate::engine::PARALLEL_MIN_BYTES
+        || split == 0
+        || split == tops.len()
+    {
         return part(&tops);
     }
     let (a, b) = tops.split_at(split);

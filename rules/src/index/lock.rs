@@ -167,6 +167,27 @@ struct Fast<'h, 't> {
     decl: Node<'t>,
 }
 
+impl<'s, 'h, 't> Scope<'s, 'h, 't> {
+    /// The view from inside the facts walk of function `decl`.
+    fn in_walk(
+        src: &'s str,
+        imports: &'s Imports,
+        declared: &'h HashSet<&'h str>,
+        locals: &'h [(String, RootRef)],
+        decl: Node<'t>,
+    ) -> Self {
+        Scope {
+            src,
+            imports,
+            fast: Some(Fast {
+                declared,
+                locals,
+                decl,
+            }),
+        }
+    }
+}
+
 impl<'t> Scope<'_, '_, 't> {
     fn recv_ref(&self, expr: Node<'t>, anc: &[Node<'t>], depth: u8) -> Option<RecvRef> {
         if depth > MAX_DEPTH {
@@ -753,15 +774,7 @@ pub(super) fn on_decl(
         ) {
             continue;
         }
-        let scope = Scope {
-            src,
-            imports,
-            fast: Some(Fast {
-                declared,
-                locals: &facts.locals,
-                decl,
-            }),
-        };
+        let scope = Scope::in_walk(src, imports, declared, &facts.locals, decl);
         if let Some(root) = scope.value_ref(v, &[], 1) {
             facts.locals.push((text(name, src).to_string(), root));
         }
@@ -852,15 +865,7 @@ pub(super) fn on_call(
         if !method && !ctx_first {
             return;
         }
-        let scope = Scope {
-            src,
-            imports,
-            fast: Some(Fast {
-                declared,
-                locals: &facts.locals,
-                decl,
-            }),
-        };
+        let scope = Scope::in_walk(src, imports, declared, &facts.locals, decl);
         let Some(recv) = scope.recv_ref(op, anc, 0) else {
             return;
         };
