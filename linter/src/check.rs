@@ -252,7 +252,7 @@ pub fn parse_only(packages: Vec<PackageJob>) -> (usize, usize) {
             job.files
                 .iter()
                 .map(|p| match load(p) {
-                    Loaded::Ok(f) => (1, rules::syntax::count_nodes(&f.tree)),
+                    Loaded::Ok(f) => (1, rules::syntax::count_nodes(f.tree())),
                     _ => (0, 0),
                 })
                 .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))

@@ -562,7 +562,7 @@ fn debug_tree(path: &std::path::Path) -> std::io::Result<u8> {
         Err(e) => return usage_error(&format!("{}: {e}", path.display())),
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut cursor = file.tree.walk();
+    let mut cursor = file.tree().walk();
     let mut depth = 0usize;
     'walk: loop {
         let node = cursor.node();

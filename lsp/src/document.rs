@@ -158,7 +158,10 @@ impl Document {
         // Work on copies of nothing: take the parts out, rebuild at the end.
         let (mut text, mut lines, mut tree) =
             match std::mem::replace(&mut self.parsed, placeholder()) {
-                Parsed::Ok(f) => (f.text, f.lines, Some(f.tree)),
+                Parsed::Ok(f) => {
+                    let (text, lines, tree) = f.into_parts();
+                    (text, lines, Some(tree))
+                }
                 Parsed::Failed { text, lines, .. } => (text, lines, None),
             };
         for change in changes {
@@ -223,17 +226,20 @@ fn parse(
         return Parsed::Failed { text, lines, error };
     }
     match parse_go(&text, old, PARSE_TIMEOUT) {
-        Ok(tree) => Parsed::Ok(SourceFile {
-            path: path.clone(),
-            is_test: path
+        Ok(tree) => {
+            let is_test = path
                 .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with("_test.go")),
-            text,
-            lossy: false,
-            tree,
-            lines,
-        }),
+                .is_some_and(|n| n.ends_with("_test.go"));
+            Parsed::Ok(SourceFile::from_parts(
+                path.clone(),
+                text,
+                false,
+                tree,
+                lines,
+                is_test,
+            ))
+        }
         Err(error) => Parsed::Failed { text, lines, error },
     }
 }
@@ -314,10 +320,7 @@ mod tests {
         assert_eq!(doc.version, 2);
         let fresh = SourceFile::from_string("a.go", want.to_string()).unwrap();
         let file = doc.file().unwrap();
-        assert_eq!(
-            file.tree.root_node().to_sexp(),
-            fresh.tree.root_node().to_sexp()
-        );
+        assert_eq!(file.root().to_sexp(), fresh.root().to_sexp());
         assert_eq!(file.lines.line_count(), fresh.lines.line_count());
     }
 

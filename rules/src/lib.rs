@@ -7,6 +7,7 @@
 
 pub mod edits;
 pub mod engine;
+pub mod flat;
 pub mod flow;
 pub mod gomod;
 pub mod index;

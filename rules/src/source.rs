@@ -4,10 +4,12 @@
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tree_sitter::{Language, Node, ParseOptions, Parser, Tree};
+
+use crate::flat::{Flat, FlatTree};
 
 /// The tree-sitter Go grammar.
 pub fn language() -> Language {
@@ -163,10 +165,12 @@ pub struct SourceFile {
     pub text: String,
     /// The bytes were not valid UTF-8; offsets refer to the lossily decoded text.
     pub lossy: bool,
-    pub tree: Tree,
+    /// Private: the flattened nodes in `flat` point into it.
+    tree: Tree,
     pub lines: LineIndex,
     /// The file name ends in `_test.go`.
     pub is_test: bool,
+    flat: OnceLock<FlatTree>,
 }
 
 impl std::fmt::Debug for SourceFile {
@@ -268,18 +272,56 @@ impl SourceFile {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.ends_with("_test.go"));
-        Ok(SourceFile {
-            path: Arc::from(path),
+        Ok(SourceFile::from_parts(
+            Arc::from(path),
             text,
             lossy,
             tree,
             lines,
             is_test,
-        })
+        ))
+    }
+
+    /// A file from text already parsed into `tree` (the language server's incremental
+    /// reparse).
+    pub fn from_parts(
+        path: Arc<Path>,
+        text: String,
+        lossy: bool,
+        tree: Tree,
+        lines: LineIndex,
+        is_test: bool,
+    ) -> SourceFile {
+        SourceFile {
+            path,
+            text,
+            lossy,
+            tree,
+            lines,
+            is_test,
+            flat: OnceLock::new(),
+        }
+    }
+
+    /// The text, line index and tree, for an incremental reparse.
+    pub fn into_parts(self) -> (String, LineIndex, Tree) {
+        (self.text, self.lines, self.tree)
+    }
+
+    pub fn tree(&self) -> &Tree {
+        &self.tree
     }
 
     pub fn root(&self) -> Node<'_> {
         self.tree.root_node()
+    }
+
+    /// The named nodes in preorder, flattened on first use and shared by the fact
+    /// extraction and the rule dispatch.
+    pub fn flat(&self) -> Flat<'_> {
+        self.flat
+            .get_or_init(|| FlatTree::build(&self.tree))
+            .view(&self.tree)
     }
 
     pub fn bytes(&self) -> &[u8] {

@@ -22,6 +22,7 @@ pub use rule::{Family, FixAvailability, OptionKind, Rule, RuleMeta, RuleOption};
 pub use settings::{OptionValue, PathGlob, RuleSet, Selector, Settings};
 pub use suppress::{Directive, DirectiveKind, Suppressed};
 
+use crate::flat::Flat;
 use crate::index::PackageIndex;
 use crate::registry;
 use crate::source::{SourceFile, language};
@@ -192,23 +193,26 @@ impl Engine {
         // The one dispatch walk, over the root and then its children; in the editor a
         // big file's top-level declarations are split between two threads (each with
         // its own sink), since declarations are independent for the rules.
-        let root = file.tree.root_node();
+        let flat = file.flat();
+        let root = file.root();
         let mut main = Dispatch::new(self.rules.len());
-        self.dispatch(root, &[], &ctx, &active, &mut main, false);
-        let mut c = root.walk();
-        let tops: Vec<Node> = root.children(&mut c).collect();
+        if flat.is_empty() {
+            return out;
+        }
+        self.dispatch(flat, 0, &[], &ctx, &active, &mut main, false);
+        let tops: Vec<usize> = flat.children(0).collect();
         let split = if parallel && file.text.len() >= PARALLEL_MIN_BYTES {
             let half = file.text.len() / 2;
-            tops.partition_point(|n| n.start_byte() < half)
+            tops.partition_point(|&i| flat.node(i).start_byte() < half)
         } else {
             tops.len()
         };
         // Each part gets its own sink (`Ctx` is single-threaded).
-        let walk_part = |part: &[Node]| {
+        let walk_part = |part: &[usize]| {
             let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
             let mut d = Dispatch::new(self.rules.len());
-            for top in part {
-                self.dispatch(*top, &[root], &ctx, &active, &mut d, true);
+            for &top in part {
+                self.dispatch(flat, top, &[root], &ctx, &active, &mut d, true);
             }
             (d, ctx.take_diagnostics())
         };
@@ -293,24 +297,21 @@ impl Dispatch {
 }
 
 impl Engine {
-    /// Hand `node` to the rules that asked for its kind; with `subtree`, then every
-    /// descendant (preorder, iterative: no recursion over the tree's depth).
-    /// `base`: the ancestors of `node`.
+    /// Hand entry `at` of `flat` to the rules that asked for its kind; with `subtree`,
+    /// then every named descendant, in preorder. `base`: the ancestors of `at`.
+    #[allow(clippy::too_many_arguments)]
     fn dispatch<'a>(
         &self,
-        node: Node<'a>,
+        flat: Flat<'a>,
+        at: usize,
         base: &[Node<'a>],
         ctx: &Ctx<'a>,
         active: &[bool],
         d: &mut Dispatch,
         subtree: bool,
     ) {
-        let mut stack: Vec<Node<'a>> = Vec::with_capacity(64);
-        stack.extend_from_slice(base);
-        let mut cursor = node.walk();
-        'walk: loop {
-            let node = cursor.node();
-            let kind = node.kind_id();
+        let end = if subtree { flat.end(at) } else { at + 1 };
+        let mut visit = |kind: u16, node: Node<'a>, stack: &[Node<'a>]| {
             if kind == self.comment_kind {
                 d.comments.push(node.start_byte()..node.end_byte());
             }
@@ -326,32 +327,21 @@ impl Engine {
                 }
                 let rule = self.rules[pos];
                 ctx.set_rule(rule.meta());
-                let r = catch_unwind(AssertUnwindSafe(|| rule.check_node(node, &stack, ctx)));
+                let r = catch_unwind(AssertUnwindSafe(|| rule.check_node(node, stack, ctx)));
                 if let Err(e) = r {
                     d.failed[pos] = true;
                     d.errors.push(panic_message(rule.meta().id, e.as_ref()));
                 }
             }
-            if !subtree {
-                return;
-            }
-            if cursor.goto_first_child() {
-                stack.push(node);
-                continue;
-            }
-            loop {
-                if stack.len() == base.len() {
-                    return;
-                }
-                if cursor.goto_next_sibling() {
-                    continue 'walk;
-                }
-                if !cursor.goto_parent() {
-                    return;
-                }
-                stack.pop();
-            }
+        };
+        if end == at + 1 {
+            visit(flat.kind(at), flat.node(at), base);
+            return;
         }
+        flat.walk_kinds(at, base, |kind, node, stack| {
+            visit(kind, node, stack);
+            crate::syntax::Walk::Continue
+        });
     }
 }
 
@@ -594,7 +584,7 @@ mod parallel_tests {
         let file = big_file();
         let decls = FileSummary::decls(&file);
         let one = crate::index::facts::extract_with(
-            file.root(),
+            file.flat(),
             &file.text,
             &decls.imports,
             &file.lines,
@@ -602,7 +592,7 @@ mod parallel_tests {
             false,
         );
         let two = crate::index::facts::extract_with(
-            file.root(),
+            file.flat(),
             &file.text,
             &decls.imports,
             &file.lines,

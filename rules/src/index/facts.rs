@@ -14,6 +14,7 @@ use tree_sitter::Node;
 
 use super::net::{self as netfacts, NetFacts, NetWalk};
 use super::{FactScope, MethodFact};
+use crate::flat::Flat;
 use crate::sema::{self, Imports, LocalDecl, ValueUse};
 use crate::source::LineIndex;
 use crate::syntax::{self, F, NodeExt, Walk, text};
@@ -153,6 +154,8 @@ pub struct FileFacts {
 }
 
 pub(super) struct FileWalk<'a> {
+    /// The file's nodes (walked without a cursor).
+    flat: Flat<'a>,
     pub(super) src: &'a str,
     pub(super) imports: &'a Imports,
     /// Line starts, for the few positions facts keep with line and column (related
@@ -175,29 +178,33 @@ pub(super) struct FileWalk<'a> {
 
 /// Extract the facts of one parsed file.
 pub fn extract(
-    root: Node<'_>,
+    flat: Flat<'_>,
     src: &str,
     imports: &Imports,
     lines: &LineIndex,
     scope: FactScope,
 ) -> FileFacts {
-    extract_with(root, src, imports, lines, scope, false)
+    extract_with(flat, src, imports, lines, scope, false)
 }
 
 /// [`extract`]; `parallel`: a big file's top-level declarations may be split between
 /// two threads (they are independent: every fact is per function, use counts add up).
 pub fn extract_with(
-    root: Node<'_>,
+    flat: Flat<'_>,
     src: &str,
     imports: &Imports,
     lines: &LineIndex,
     scope: FactScope,
     parallel: bool,
 ) -> FileFacts {
-    let mut c = root.walk();
-    let tops: Vec<Node> = root.named_children(&mut c).collect();
+    if flat.is_empty() {
+        return FileFacts::default();
+    }
+    let root = flat.node(0);
+    let tops: Vec<Node> = flat.children(0).map(|i| flat.node(i)).collect();
     let part = |tops: &[Node<'_>]| {
         let mut w = FileWalk {
+            flat,
             src,
             imports,
             lines,
@@ -246,7 +253,8 @@ pub fn extract_with(
 impl<'a> FileWalk<'a> {
     /// Package-level initialisers: only record names used as values.
     fn walk_refs(&mut self, node: Node<'a>) {
-        syntax::walk_with_ancestors(node, &[], |n, anc| {
+        let flat = self.flat;
+        flat.walk_with_ancestors(node, &[], |n, anc| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
@@ -304,7 +312,8 @@ impl<'a> FileWalk<'a> {
             netfacts::begin(self, decl);
         }
         let base = [root, decl];
-        syntax::walk_with_ancestors(body, &base, |n, anc| {
+        let flat = self.flat;
+        flat.walk_with_ancestors(body, &base, |n, anc| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }

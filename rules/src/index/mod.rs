@@ -159,7 +159,7 @@ impl FileSummary {
             || Self::decls(file),
             || {
                 let imports = Imports::from_file(file.root(), &file.text);
-                facts::extract_with(file.root(), &file.text, &imports, &file.lines, scope, true)
+                facts::extract_with(file.flat(), &file.text, &imports, &file.lines, scope, true)
             },
         );
         Self::assemble(file, decls, facts, scope)
@@ -173,7 +173,7 @@ impl FileSummary {
         parallel: bool,
     ) -> FileSummary {
         let facts = facts::extract_with(
-            file.root(),
+            file.flat(),
             &file.text,
             &decls.imports,
             &file.lines,

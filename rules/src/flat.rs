@@ -1,0 +1,299 @@
+//! A parsed file's named nodes, flattened once into preorder.
+//!
+//! Stepping a tree-sitter cursor costs about as much per node as everything the
+//! fact extraction and the rule dispatch do with it, and both walk every function
+//! body. So the tree is walked with a cursor once, into this array, and both passes
+//! iterate the array instead: the whole lint costs one cursor walk, like the
+//! parse-only baseline. Anonymous nodes (punctuation, keywords) are left out: they are
+//! leaves, no pass dispatches on them, and rules reach them through their parent.
+
+use std::marker::PhantomData;
+
+use tree_sitter::{Node, Tree, ffi::TSNode};
+
+use crate::syntax::Walk;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    raw: TSNode,
+    start: u32,
+    /// Index just past this node's subtree.
+    end: u32,
+    depth: u32,
+    kind: u16,
+}
+
+/// The named nodes of one tree, in preorder. Built by [`crate::SourceFile::flat`].
+pub struct FlatTree {
+    entries: Vec<Entry>,
+}
+
+// SAFETY: an entry is a copy of a node handle into one immutable `Tree`, which the
+// owning `SourceFile` keeps alive and never replaces; `Node` itself is `Send + Sync`.
+unsafe impl Send for Entry {}
+unsafe impl Sync for Entry {}
+
+impl FlatTree {
+    pub(crate) fn build(tree: &Tree) -> FlatTree {
+        let mut entries: Vec<Entry> = Vec::new();
+        // Indices of the entries whose subtree is still open, outermost first.
+        let mut open: Vec<u32> = Vec::new();
+        let mut cursor = tree.walk();
+        let mut depth = 0u32;
+        'walk: loop {
+            let node = cursor.node();
+            if node.is_named() {
+                while let Some(&top) = open.last() {
+                    if entries[top as usize].depth < depth {
+                        break;
+                    }
+                    entries[top as usize].end = entries.len() as u32;
+                    open.pop();
+                }
+                open.push(entries.len() as u32);
+                entries.push(Entry {
+                    start: node.start_byte() as u32,
+                    end: 0,
+                    depth,
+                    kind: node.kind_id(),
+                    raw: node.into_raw(),
+                });
+            }
+            if cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    continue 'walk;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+                depth -= 1;
+            }
+        }
+        let len = entries.len() as u32;
+        for i in open {
+            entries[i as usize].end = len;
+        }
+        FlatTree { entries }
+    }
+
+    pub(crate) fn view<'t>(&'t self, _tree: &'t Tree) -> Flat<'t> {
+        Flat {
+            entries: &self.entries,
+            _tree: PhantomData,
+        }
+    }
+}
+
+/// A borrowed [`FlatTree`]: its nodes live as long as the tree they came from.
+#[derive(Clone, Copy)]
+pub struct Flat<'t> {
+    entries: &'t [Entry],
+    _tree: PhantomData<&'t Tree>,
+}
+
+impl<'t> Flat<'t> {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The `i`-th named node in preorder.
+    #[inline]
+    pub fn node(&self, i: usize) -> Node<'t> {
+        // SAFETY: the handle was taken from the tree this view borrows (see `view`).
+        unsafe { Node::from_raw(self.entries[i].raw) }
+    }
+
+    #[inline]
+    pub fn kind(&self, i: usize) -> u16 {
+        self.entries[i].kind
+    }
+
+    /// Index just past the subtree of entry `i`.
+    #[inline]
+    pub fn end(&self, i: usize) -> usize {
+        self.entries[i].end as usize
+    }
+
+    /// Where `node` is in the array (`None` for an anonymous node or another tree's).
+    pub fn index_of(&self, node: Node<'t>) -> Option<usize> {
+        let start = node.start_byte() as u32;
+        let first = self.entries.partition_point(|e| e.start < start);
+        let id = node.id();
+        self.entries[first..]
+            .iter()
+            .take_while(|e| e.start == start)
+            .position(|e| e.raw.id as usize == id)
+            .map(|p| first + p)
+    }
+
+    /// The indices of the named children of entry `i`.
+    pub fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut next = i + 1;
+        let end = self.end(i);
+        std::iter::from_fn(move || {
+            (next < end).then(|| {
+                let child = next;
+                next = self.end(child);
+                child
+            })
+        })
+    }
+
+    /// [`crate::syntax::walk_with_ancestors`] over the named nodes of `root`'s subtree:
+    /// the same visits, in the same order, minus the anonymous nodes.
+    pub fn walk_with_ancestors(
+        &self,
+        root: Node<'t>,
+        base: &[Node<'t>],
+        visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Walk,
+    ) {
+        match self.index_of(root) {
+            Some(i) => self.walk_from(i, base, visit),
+            None => crate::syntax::walk_with_ancestors(root, base, visit),
+        }
+    }
+
+    /// Visit entry `root` and its subtree in preorder, each node with its ancestors
+    /// (`base`, then the path from `root`).
+    pub fn walk_from(
+        &self,
+        root: usize,
+        base: &[Node<'t>],
+        mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Walk,
+    ) {
+        self.walk_kinds(root, base, |_, n, anc| visit(n, anc));
+    }
+
+    /// [`Self::walk_from`], with each node's kind id (read from the array, not the tree).
+    pub fn walk_kinds(
+        &self,
+        root: usize,
+        base: &[Node<'t>],
+        mut visit: impl FnMut(u16, Node<'t>, &[Node<'t>]) -> Walk,
+    ) {
+        let mut stack: Vec<Node<'t>> = Vec::with_capacity(base.len() + 32);
+        stack.extend_from_slice(base);
+        let top = self.entries[root].depth as usize;
+        let end = self.end(root);
+        let mut i = root;
+        while i < end {
+            let e = &self.entries[i];
+            stack.truncate(base.len() + (e.depth as usize - top));
+            // SAFETY: as in `node`.
+            let node = unsafe { Node::from_raw(e.raw) };
+            match visit(e.kind, node, &stack) {
+                Walk::Stop => return,
+                Walk::Skip => i = e.end as usize,
+                Walk::Continue => {
+                    stack.push(node);
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SourceFile;
+    use crate::syntax::{self, NodeExt};
+
+    const SRC: &str = "package p\n\n// c\nfunc f(a int) (b int) {\n\tfor i := range a { g(i, func() { h() }) }\n\treturn (a + 1)\n}\n\nvar x = struct{ y int }{y: 1}\n";
+
+    fn cursor_named(root: Node<'_>, base: &[Node<'_>]) -> Vec<(usize, &'static str, usize)> {
+        let mut out = Vec::new();
+        syntax::walk_with_ancestors(root, base, |n, anc| {
+            if n.is_named() {
+                out.push((n.start_byte(), n.kind_str(), anc.len()));
+            }
+            Walk::Continue
+        });
+        out
+    }
+
+    #[test]
+    fn flat_walk_visits_the_named_nodes_of_a_cursor_walk() {
+        let file = SourceFile::from_string("p.go", SRC.to_string()).unwrap();
+        let flat = file.flat();
+        let mut got = Vec::new();
+        flat.walk_from(0, &[], |n, anc| {
+            got.push((n.start_byte(), n.kind_str(), anc.len()));
+            Walk::Continue
+        });
+        assert_eq!(got, cursor_named(file.root(), &[]));
+        assert_eq!(flat.len(), got.len());
+        // Subtrees, with a base, from any node.
+        for i in 0..flat.len() {
+            let n = flat.node(i);
+            assert_eq!(flat.index_of(n), Some(i));
+            let mut sub = Vec::new();
+            flat.walk_with_ancestors(n, &[file.root()], |m, anc| {
+                sub.push((m.start_byte(), m.kind_str(), anc.len()));
+                Walk::Continue
+            });
+            assert_eq!(sub, cursor_named(n, &[file.root()]));
+        }
+    }
+
+    #[test]
+    fn skip_and_stop_and_children() {
+        let file = SourceFile::from_string("p.go", SRC.to_string()).unwrap();
+        let flat = file.flat();
+        let mut kinds = Vec::new();
+        flat.walk_from(0, &[], |n, _| {
+            kinds.push(n.kind_str());
+            match n.kind_str() {
+                "function_declaration" => Walk::Skip,
+                "var_declaration" => Walk::Stop,
+                _ => Walk::Continue,
+            }
+        });
+        assert_eq!(
+            kinds,
+            [
+                "source_file",
+                "package_clause",
+                "package_identifier",
+                "comment",
+                "function_declaration",
+                "var_declaration"
+            ]
+        );
+        let tops: Vec<&str> = flat.children(0).map(|i| flat.node(i).kind_str()).collect();
+        assert_eq!(
+            tops,
+            [
+                "package_clause",
+                "comment",
+                "function_declaration",
+                "var_declaration"
+            ]
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_iterative() {
+        let src = format!(
+            "package p\nvar x = {}1{}\n",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        let file = SourceFile::from_string("p.go", src).unwrap();
+        let flat = file.flat();
+        let mut deepest = 0;
+        flat.walk_from(0, &[], |_, anc| {
+            deepest = deepest.max(anc.len());
+            Walk::Continue
+        });
+        assert!(deepest > 5000, "{deepest}");
+    }
+}
