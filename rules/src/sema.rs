@@ -324,9 +324,7 @@ pub fn declares<'t>(stmt: Node<'t>, name: &str, src: &str) -> Option<LocalDecl<'
                 }
                 match n.kind_str() {
                     "var_spec" | "const_spec" => {
-                        let mut c = n.walk();
-                        let names: Vec<Node> = n
-                            .children_by_field_id(F.name, &mut c)
+                        let names: Vec<Node> = syntax::name_children(n)
                             .filter(|x| x.kind_str() == "identifier")
                             .collect();
                         let values = n.field(F.value).map(syntax::expr_list).unwrap_or_default();
@@ -416,8 +414,7 @@ pub fn func_declares<'t>(func: Node<'t>, name: &str, src: &str) -> Option<LocalD
 /// parameters have `None` names. Indices count parameters, not declarations.
 pub fn param_names<'t>(list: Node<'t>, _src: &str) -> Vec<(usize, Option<Node<'t>>, Node<'t>)> {
     let mut out = Vec::new();
-    let mut c = list.walk();
-    for decl in list.named_children(&mut c) {
+    for decl in syntax::short_named_children(list) {
         if !matches!(
             decl.kind_str(),
             "parameter_declaration" | "variadic_parameter_declaration"
@@ -427,8 +424,7 @@ pub fn param_names<'t>(list: Node<'t>, _src: &str) -> Vec<(usize, Option<Node<'t
         let Some(ty) = decl.field(F.ty) else {
             continue;
         };
-        let mut c2 = decl.walk();
-        let names: Vec<Node> = decl.children_by_field_id(F.name, &mut c2).collect();
+        let names: Vec<Node> = syntax::name_children(decl).collect();
         if names.is_empty() {
             out.push((out.len(), None, ty));
         } else {
@@ -570,8 +566,7 @@ pub fn value_use<'t>(expr: Node<'t>, anc: &[Node<'t>]) -> ValueUse<'t> {
                     let rights = syntax::expr_list(parent);
                     let pos = rights.iter().position(|n| *n == node).unwrap_or(0);
                     let lefts: Vec<Node> = if gp.kind_str() == "var_spec" {
-                        let mut c = gp.walk();
-                        gp.children_by_field_id(F.name, &mut c).collect()
+                        syntax::name_children(gp).collect()
                     } else {
                         gp.field(F.left).map(syntax::expr_list).unwrap_or_default()
                     };

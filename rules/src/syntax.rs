@@ -115,9 +115,29 @@ pub fn statements<'t>(node: Node<'t>) -> Vec<Node<'t>> {
 /// For a `call_expression`: the operand of a selector callee (if any) and the callee's
 /// name token (`field_identifier` or `identifier`).
 pub fn callee<'t>(call: Node<'t>) -> Option<(Option<Node<'t>>, Node<'t>)> {
-    let f = unparen(call.field(F.function)?);
+    // Positional children first (the grammar puts the function first and a selector's
+    // field last); a field lookup costs several times more and this runs per call.
+    let first = call.child(0)?;
+    let f = if first.is_named() && first.kind_str() != "comment" {
+        unparen(first)
+    } else {
+        unparen(call.field(F.function)?)
+    };
     match f.kind_str() {
-        "selector_expression" => Some((Some(unparen(f.field(F.operand)?)), f.field(F.field)?)),
+        "selector_expression" => {
+            let last = f.child(f.child_count().checked_sub(1)? as u32)?;
+            let field = if last.kind_str() == "field_identifier" {
+                last
+            } else {
+                f.field(F.field)?
+            };
+            let op = f.child(0).filter(|o| o.kind_str() != "comment");
+            let op = match op {
+                Some(o) => o,
+                None => f.field(F.operand)?,
+            };
+            Some((Some(unparen(op)), field))
+        }
         "identifier" => Some((None, f)),
         // Generic instantiation: `f[T](x)`.
         "index_expression" | "type_instantiation_expression" => {
@@ -138,13 +158,20 @@ pub fn callee<'t>(call: Node<'t>) -> Option<(Option<Node<'t>>, Node<'t>)> {
 
 /// Arguments of a `call_expression` (named children of its `argument_list`).
 pub fn call_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
-    let Some(list) = call.field(F.arguments) else {
+    let Some(list) = call_arg_list(call) else {
         return Vec::new();
     };
-    let mut c = list.walk();
-    list.named_children(&mut c)
-        .filter(|n| n.kind_str() != "comment")
-        .collect()
+    short_named_children(list).collect()
+}
+
+/// The `argument_list` of a call (its last child, unless the call is malformed).
+pub fn call_arg_list<'t>(call: Node<'t>) -> Option<Node<'t>> {
+    let last = call.child(call.child_count().checked_sub(1)? as u32)?;
+    if last.kind_str() == "argument_list" {
+        Some(last)
+    } else {
+        call.field(F.arguments)
+    }
 }
 
 /// The names and values of `a, b := x, y`, `a = x` or `var a, b = x, y`; `None` for
@@ -156,8 +183,7 @@ pub fn assignment_sides(stmt: Node<'_>) -> Option<(Vec<Node<'_>>, Vec<Node<'_>>)
             expr_list(stmt.field(F.right)?),
         )),
         "var_spec" => {
-            let mut c = stmt.walk();
-            let names: Vec<Node> = stmt.children_by_field_id(F.name, &mut c).collect();
+            let names: Vec<Node> = name_children(stmt).collect();
             Some((names, expr_list(stmt.field(F.value)?)))
         }
         _ => None,
@@ -169,16 +195,29 @@ pub fn expr_list<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     if node.kind_str() != "expression_list" {
         return vec![node];
     }
-    let mut c = node.walk();
-    node.named_children(&mut c)
+    short_named_children(node).collect()
+}
+
+/// Named children other than comments, of a node with few children (argument and
+/// expression lists): by index, since a cursor allocates and costs more per step.
+pub fn short_named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    (0..node.named_child_count() as u32)
+        .filter_map(move |i| node.named_child(i))
         .filter(|n| n.kind_str() != "comment")
-        .collect()
+}
+
+/// The `name` children of a spec or declaration (`var a, b T`, `a, b int`), without
+/// a cursor (see [`short_named_children`]).
+pub fn name_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    (0..node.child_count() as u32)
+        .filter(move |&i| node.field_name_for_child(i) == Some("name"))
+        .filter_map(move |i| node.child(i))
 }
 
 /// Whether an anonymous child token of `node` has kind `tok` (e.g. `:=` in a range clause).
 pub fn has_token(node: Node<'_>, tok: &str) -> bool {
-    let mut c = node.walk();
-    node.children(&mut c)
+    (0..node.child_count() as u32)
+        .filter_map(|i| node.child(i))
         .any(|n| !n.is_named() && n.kind_str() == tok)
 }
 

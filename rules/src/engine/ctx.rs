@@ -23,7 +23,12 @@ pub struct Ctx<'a> {
     pub settings: &'a Settings,
     rule: Cell<Option<&'static RuleMeta>>,
     diagnostics: RefCell<Vec<Diagnostic>>,
+    /// The last call's callee: every call-expression rule asks for it in turn.
+    last_callee: Cell<Option<(usize, Callee<'a>)>>,
 }
+
+/// A call's operand (`x` in `x.f()`, none for `f()`) and name token.
+pub type Callee<'a> = Option<(Option<Node<'a>>, Node<'a>)>;
 
 impl<'a> Ctx<'a> {
     pub fn new(
@@ -39,6 +44,7 @@ impl<'a> Ctx<'a> {
             settings,
             rule: Cell::new(None),
             diagnostics: RefCell::new(Vec::new()),
+            last_callee: Cell::new(None),
         }
     }
 
@@ -135,6 +141,18 @@ impl<'a> Ctx<'a> {
         unshadowed || sema::resolve_local(name, ident, ancestors, self.src()).is_none()
     }
 
+    /// [`syntax::callee`], remembered for the last call asked about.
+    pub fn callee(&self, call: Node<'a>) -> Callee<'a> {
+        if let Some((id, c)) = self.last_callee.get()
+            && id == call.id()
+        {
+            return c;
+        }
+        let c = syntax::callee(call);
+        self.last_callee.set(Some((call.id(), c)));
+        c
+    }
+
     /// If `call` calls `path.F` for one of `names` (through the file's import name for
     /// `path`, or a dot import), the name token of `F`.
     pub fn call_to(
@@ -147,7 +165,7 @@ impl<'a> Ctx<'a> {
         if call.kind_str() != "call_expression" {
             return None;
         }
-        let (operand, name) = syntax::callee(call)?;
+        let (operand, name) = self.callee(call)?;
         let name_text = self.text(name);
         if !names.contains(&name_text) {
             return None;

@@ -296,8 +296,7 @@ impl FileDecls {
                 .field(F.ty)
                 .map(|t| TypeRef::from_node(t, src, &self.imports));
             let values = n.field(F.value).map(syntax::expr_list).unwrap_or_default();
-            let mut c = n.walk();
-            let names: Vec<Node> = n.children_by_field_id(F.name, &mut c).collect();
+            let names: Vec<Node> = syntax::name_children(n).collect();
             for (i, name) in names.iter().enumerate() {
                 // `var t = time.NewTicker(d)`: the constructor says the type.
                 let inferred = match (&ty, values.get(i)) {
@@ -322,9 +321,7 @@ impl FileDecls {
             if n.kind_str() != "const_spec" {
                 return syntax::Walk::Continue;
             }
-            let mut c = n.walk();
-            let names: Vec<Node> = n
-                .children_by_field_id(F.name, &mut c)
+            let names: Vec<Node> = syntax::name_children(n)
                 .filter(|x| x.kind_str() == "identifier")
                 .collect();
             let values = n.field(F.value).map(syntax::expr_list).unwrap_or_default();
@@ -400,8 +397,7 @@ fn struct_fields(st: Node<'_>, src: &str, imports: &Imports) -> Vec<FieldDef> {
             continue;
         };
         let tref = TypeRef::from_node(ty, src, imports);
-        let mut c2 = fd.walk();
-        let names: Vec<Node> = fd.children_by_field_id(F.name, &mut c2).collect();
+        let names: Vec<Node> = syntax::name_children(fd).collect();
         if names.is_empty() {
             out.push(FieldDef {
                 name: tref.name.clone(),

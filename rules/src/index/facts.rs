@@ -362,8 +362,7 @@ impl<'a> FileWalk<'a> {
                     if lock {
                         self.lock_decl(n, decl);
                     }
-                    let mut c = n.walk();
-                    for id in n.children_by_field_id(F.name, &mut c) {
+                    for id in syntax::name_children(n) {
                         self.declared.insert(text(id, src));
                     }
                 }
@@ -413,12 +412,9 @@ impl<'a> FileWalk<'a> {
 
     /// `f` / `s.run` used as a value (passed, stored, returned), not called.
     fn record_value_ref(&mut self, n: Node<'a>, anc: &[Node<'a>]) {
-        let name_node = match n.kind_str() {
-            "identifier" => n,
-            "selector_expression" => match n.field(F.field) {
-                Some(f) => f,
-                None => return,
-            },
+        let is_ident = match n.kind_str() {
+            "identifier" => true,
+            "selector_expression" => false,
             _ => return,
         };
         let Some(parent) = anc.last() else { return };
@@ -440,8 +436,16 @@ impl<'a> FileWalk<'a> {
         if !value_position {
             return;
         }
+        let name_node = if is_ident {
+            n
+        } else {
+            match n.field(F.field) {
+                Some(f) => f,
+                None => return,
+            }
+        };
         let name = text(name_node, self.src);
-        if n.kind_str() == "identifier" && self.declared.contains(name) {
+        if is_ident && self.declared.contains(name) {
             return; // a local variable, not a function
         }
         self.use_of(name).value += 1;
@@ -587,7 +591,8 @@ impl<'a> FileWalk<'a> {
             // Not redeclared anywhere so far: it is the parameter, unless it is the
             // field of a selector.
             if anc.last().is_some_and(|p| {
-                p.kind_str() == "selector_expression" && p.field(F.field) == Some(id)
+                // The operand comes first; the field is the last child.
+                p.kind_str() == "selector_expression" && p.child(0) != Some(id)
             }) {
                 return;
             }

@@ -725,8 +725,7 @@ pub(super) fn on_decl(
     declared: &HashSet<&str>,
 ) {
     let (names, values, ty) = if stmt.kind_str() == "var_spec" {
-        let mut c = stmt.walk();
-        let names: Vec<Node> = stmt.children_by_field_id(F.name, &mut c).collect();
+        let names: Vec<Node> = syntax::name_children(stmt).collect();
         let values = stmt
             .field(F.value)
             .map(syntax::expr_list)

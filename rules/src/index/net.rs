@@ -312,8 +312,7 @@ fn redeclared<'a>(w: &mut FileWalk<'a>, n: Node<'a>) {
         }
         "type_switch_statement" => drop_list(w, n.field(F.alias)),
         "var_spec" | "const_spec" => {
-            let mut c = n.walk();
-            let ids: Vec<Node<'a>> = n.children_by_field_id(F.name, &mut c).collect();
+            let ids: Vec<Node<'a>> = syntax::name_children(n).collect();
             for id in ids {
                 w.net.unique.remove(text(id, src));
             }
@@ -998,9 +997,7 @@ fn is_conn_value(w: &FileWalk<'_>, t: &Target) -> bool {
 
 /// `var c net.Conn`, `var c, err = net.Dial(...)`.
 fn on_var_spec<'a>(w: &mut FileWalk<'a>, spec: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
-    let mut c = spec.walk();
-    let names: Vec<Node<'a>> = spec
-        .children_by_field_id(F.name, &mut c)
+    let names: Vec<Node<'a>> = syntax::name_children(spec)
         .filter(|n| n.kind_str() == "identifier")
         .collect();
     if let Some(ty) = spec.field(F.ty) {

@@ -134,7 +134,7 @@ fn check_call<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>], t: &str) {
         ));
         return;
     }
-    let Some((Some(op), name)) = syntax::callee(call) else {
+    let Some((Some(op), name)) = ctx.callee(call) else {
         return;
     };
     let m = ctx.text(name);
@@ -261,8 +261,7 @@ fn assigned_values<'a>(
             return Walk::Continue;
         }
         let (left, right) = if kind == "var_spec" {
-            let mut c = n.walk();
-            let names: Vec<Node> = n.children_by_field_id(F.name, &mut c).collect();
+            let names: Vec<Node> = syntax::name_children(n).collect();
             (
                 names,
                 n.field(F.value).map(syntax::expr_list).unwrap_or_default(),

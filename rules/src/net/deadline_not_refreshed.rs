@@ -79,7 +79,7 @@ impl Rule for DeadlineNotRefreshed {
     }
 
     fn check_node<'a>(&self, call: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        let Some((Some(op), name)) = syntax::callee(call) else {
+        let Some((Some(op), name)) = ctx.callee(call) else {
             return;
         };
         let method = ctx.text(name);

@@ -111,7 +111,7 @@ impl Rule for RowsAffectedUnchecked {
     }
 
     fn check_node<'a>(&self, call: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        let Some((Some(op), name_node)) = syntax::callee(call) else {
+        let Some((Some(op), name_node)) = ctx.callee(call) else {
             return;
         };
         let name = ctx.text(name_node);
