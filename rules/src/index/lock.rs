@@ -832,8 +832,7 @@ pub(super) fn on_call(
         .and_then(|n| imports.path_of(n));
     let pkg_func = pkg_path.is_some_and(|p| catalog::builtin_func(p, fname));
     let method = pkg_path.is_none() && catalog::builtin_method_name(fname);
-    let first_arg = call
-        .field(F.arguments)
+    let first_arg = syntax::call_arg_list(call)
         .and_then(|a| a.named_child(0))
         .filter(|a| a.kind_str() != "comment");
     let ctx_first = pkg_path.is_none() && first_arg.is_some_and(|a| may_be_context(a, src));

@@ -111,6 +111,31 @@ impl FactScope {
         })
     }
 
+    /// Whether a file's raw text may import one of [`Self::NET_IMPORTS`]: false only
+    /// when none of them appears as a quoted string (an import path is a string
+    /// literal, interpreted or raw). Lets a caller choose the scope before parsing.
+    pub fn text_may_import_net(text: &[u8]) -> bool {
+        Self::NET_IMPORTS.iter().any(|path| {
+            [b'"', b'`'].iter().any(|&q| {
+                let mut needle = Vec::with_capacity(path.len() + 2);
+                needle.push(q);
+                needle.extend_from_slice(path.as_bytes());
+                needle.push(q);
+                memchr::memmem::find(text, &needle).is_some()
+            })
+        })
+    }
+
+    /// This scope narrowed to a package whose files' raw texts are `texts`: a
+    /// superset of [`Self::for_package`] (net facts are extracted when a net import
+    /// path appears anywhere as a string), known before any file is parsed.
+    pub fn for_package_texts<'a>(self, mut texts: impl Iterator<Item = &'a [u8]>) -> FactScope {
+        FactScope {
+            net: self.net && texts.any(Self::text_may_import_net),
+            lock: self.lock,
+        }
+    }
+
     /// This scope narrowed to a package (by the imports of all its files).
     pub fn for_package<'a>(self, imports: impl Iterator<Item = &'a Imports>) -> FactScope {
         FactScope {
@@ -694,6 +719,21 @@ mod scope_tests {
         }
         // The gate did skip work somewhere (packages without network imports).
         assert!(net_skipped > 0);
+    }
+
+    #[test]
+    fn the_text_scope_covers_the_import_scope() {
+        for dir in package_dirs(&fixtures_root()) {
+            let files = load_package(&dir);
+            let decls: Vec<_> = files.iter().map(FileSummary::decls).collect();
+            let by_imports = FactScope::ALL.for_package(decls.iter().map(|d| &d.imports));
+            let by_text = FactScope::ALL.for_package_texts(files.iter().map(|f| f.text.as_bytes()));
+            assert!(by_text.net || !by_imports.net, "{}", dir.display());
+        }
+        let text = |s: &str| FactScope::text_may_import_net(s.as_bytes());
+        assert!(text("package a\nimport (\n\tn `net`\n)\n"));
+        assert!(text("package a\nimport \"net/http\"\n"));
+        assert!(!text("package a\nimport \"net/url\"\n"));
     }
 
     #[test]

@@ -639,9 +639,8 @@ fn record_call<'a>(
             w.recv == Some(n) || w.params.contains(&n) || w.net.names.contains(n)
         })
     };
-    let any_arg = call.field(F.arguments).is_some_and(|list| {
-        let mut c = list.walk();
-        list.named_children(&mut c).any(|a| {
+    let any_arg = syntax::call_arg_list(call).is_some_and(|list| {
+        syntax::short_named_children(list).any(|a| {
             let a = if a.kind_str() == "variadic_argument" {
                 a.named_child(0).unwrap_or(a)
             } else {

@@ -408,8 +408,7 @@ impl<'c, 'a> Section<'c, 'a> {
         }
         // Only names that can matter are worth typing the receiver for.
         let src = ctx.src();
-        let first_arg = call
-            .field(F.arguments)
+        let first_arg = syntax::call_arg_list(call)
             .and_then(|a| a.named_child(0))
             .filter(|a| a.kind_str() != "comment");
         if !self.catalog.may_be_method(fname)
