@@ -19,6 +19,10 @@ use crate::discover::{PackageJob, io_reason};
 /// source). One package bigger than this still runs, alone.
 const TREE_BUDGET_BYTES: u64 = 6 * 1024 * 1024;
 
+/// Packages with more source than this do not keep each file's flattened nodes
+/// between fact extraction and linting (see `SourceFile::forget_flat`).
+const KEEP_FLAT_MAX_BYTES: u64 = 256 * 1024;
+
 /// One linted file.
 pub struct FileReport {
     pub path: PathBuf,
@@ -181,6 +185,9 @@ fn check_package(
     let scope = engine
         .fact_scope()
         .for_package_texts(read.iter().filter_map(|r| r.as_deref().ok()));
+    // A big package's trees are what bounds peak memory: its files are flattened
+    // again when linted rather than holding every flattening.
+    let big = job.lint_bytes > KEEP_FLAT_MAX_BYTES;
     let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
     let mut kept: Vec<Option<SourceFile>> = Vec::new();
     for ((i, path), bytes) in job.files.iter().enumerate().zip(read) {
@@ -189,7 +196,7 @@ fn check_package(
             Err(not) => not,
         };
         match loaded {
-            Loaded::Ok(f) => {
+            Loaded::Ok(mut f) => {
                 if job.lint[i] {
                     out.files_checked += 1;
                     if f.lossy {
@@ -203,6 +210,9 @@ fn check_package(
                 // Generated files get no findings: their trees are not kept.
                 let lint = job.lint[i] && !decls.generated;
                 summaries.push(Arc::new(FileSummary::extract_scoped(&f, decls, scope)));
+                if big {
+                    f.forget_flat();
+                }
                 kept.push(lint.then_some(f));
             }
             Loaded::GeneratedData => out.files_checked += usize::from(job.lint[i]),

@@ -34,8 +34,11 @@ unsafe impl Send for Entry {}
 unsafe impl Sync for Entry {}
 
 impl FlatTree {
-    pub(crate) fn build(tree: &Tree) -> FlatTree {
-        let mut entries: Vec<Entry> = Vec::new();
+    pub fn build(tree: &Tree) -> FlatTree {
+        // One allocation of the right order (the count includes anonymous nodes): the
+        // doublings of a growing vector would leave holes in the heap.
+        let mut entries: Vec<Entry> =
+            Vec::with_capacity(tree.root_node().descendant_count() * 2 / 3 + 16);
         // Indices of the entries whose subtree is still open, outermost first.
         let mut open: Vec<u32> = Vec::new();
         let mut cursor = tree.walk();
@@ -80,6 +83,7 @@ impl FlatTree {
         FlatTree { entries }
     }
 
+    /// The nodes, borrowed from `tree`, which must be the tree this was built from.
     pub(crate) fn view<'t>(&'t self, _tree: &'t Tree) -> Flat<'t> {
         Flat {
             entries: &self.entries,

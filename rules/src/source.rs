@@ -316,12 +316,23 @@ impl SourceFile {
         self.tree.root_node()
     }
 
-    /// The named nodes in preorder, flattened on first use and shared by the fact
-    /// extraction and the rule dispatch.
+    /// The named nodes in preorder, flattened on first use and kept, shared by the
+    /// fact extraction and the rule dispatch.
     pub fn flat(&self) -> Flat<'_> {
         self.flat
             .get_or_init(|| FlatTree::build(&self.tree))
             .view(&self.tree)
+    }
+
+    /// The kept flattened nodes, if any.
+    pub fn cached_flat(&self) -> Option<Flat<'_>> {
+        self.flat.get().map(|f| f.view(&self.tree))
+    }
+
+    /// Drop the kept flattened nodes (about a fifth of the tree's memory): a caller
+    /// holding many trees at once trades a second flattening for memory.
+    pub fn forget_flat(&mut self) {
+        self.flat.take();
     }
 
     pub fn bytes(&self) -> &[u8] {

@@ -22,7 +22,7 @@ pub use rule::{Family, FixAvailability, OptionKind, Rule, RuleMeta, RuleOption};
 pub use settings::{OptionValue, PathGlob, RuleSet, Selector, Settings};
 pub use suppress::{Directive, DirectiveKind, Suppressed};
 
-use crate::flat::Flat;
+use crate::flat::{Flat, FlatTree};
 use crate::index::PackageIndex;
 use crate::registry;
 use crate::source::{SourceFile, language};
@@ -193,7 +193,15 @@ impl Engine {
         // The one dispatch walk, over the root and then its children; in the editor a
         // big file's top-level declarations are split between two threads (each with
         // its own sink), since declarations are independent for the rules.
-        let flat = file.flat();
+        // A flattening the caller chose not to keep is built for this walk only.
+        let built;
+        let flat = match file.cached_flat() {
+            Some(flat) => flat,
+            None => {
+                built = FlatTree::build(file.tree());
+                built.view(file.tree())
+            }
+        };
         let root = file.root();
         let mut main = Dispatch::new(self.rules.len());
         if flat.is_empty() {
