@@ -588,6 +588,31 @@ mod parallel_tests {
     }
 
     #[test]
+    fn a_forgotten_flattening_is_rebuilt_for_the_walk() {
+        let mut file = big_file();
+        let engine = Engine::new(Settings::default());
+        let summary = Arc::new(FileSummary::extract(&file));
+        let lint = |file: &SourceFile| {
+            let package = [PackageFile {
+                summary: summary.clone(),
+                source: Some(file),
+            }];
+            let (_, lint) = lint_package_with(&engine, &package, None, false)
+                .into_iter()
+                .next()
+                .unwrap();
+            format!("{:?} {:?}", lint.diagnostics, lint.suppressed)
+        };
+        assert!(file.cached_flat().is_some());
+        let kept = lint(&file);
+        file.forget_flat();
+        assert!(file.cached_flat().is_none());
+        assert_eq!(kept, lint(&file));
+        // The walk's own flattening is not kept.
+        assert!(file.cached_flat().is_none());
+    }
+
+    #[test]
     fn split_fact_extraction_matches() {
         let file = big_file();
         let decls = FileSummary::decls(&file);
