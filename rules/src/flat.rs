@@ -41,11 +41,9 @@ impl FlatTree {
             Vec::with_capacity(tree.root_node().descendant_count() * 2 / 3 + 16);
         // Indices of the entries whose subtree is still open, outermost first.
         let mut open: Vec<u32> = Vec::new();
-        let mut cursor = tree.walk();
-        let mut depth = 0u32;
-        'walk: loop {
-            let node = cursor.node();
+        crate::syntax::walk_depth(tree.root_node(), |node, depth| {
             if node.is_named() {
+                let depth = depth as u32;
                 while let Some(&top) = open.last() {
                     if entries[top as usize].depth < depth {
                         break;
@@ -62,20 +60,8 @@ impl FlatTree {
                     raw: node.into_raw(),
                 });
             }
-            if cursor.goto_first_child() {
-                depth += 1;
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    continue 'walk;
-                }
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-                depth -= 1;
-            }
-        }
+            Walk::Continue
+        });
         let len = entries.len() as u32;
         for i in open {
             entries[i as usize].end = len;
@@ -141,7 +127,7 @@ impl<'t> Flat<'t> {
     /// The indices of the named children of entry `i`.
     pub fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         let mut next = i + 1;
-        let end = self.end(i);
+        let end = if i < self.len() { self.end(i) } else { 0 };
         std::iter::from_fn(move || {
             (next < end).then(|| {
                 let child = next;

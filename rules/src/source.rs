@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tree_sitter::{Language, Node, ParseOptions, Parser, Tree};
 
 use crate::flat::{Flat, FlatTree};
+use crate::syntax::Walk;
 
 /// The tree-sitter Go grammar.
 pub fn language() -> Language {
@@ -355,27 +356,16 @@ impl SourceFile {
         if !root.has_error() {
             return out;
         }
-        let mut cursor = root.walk();
-        'walk: loop {
-            let node = cursor.node();
-            let descend = if node.is_error() || node.is_missing() {
+        crate::syntax::walk(root, |node| {
+            if node.is_error() || node.is_missing() {
                 out.push(node.start_byte()..node.end_byte());
-                false
+                Walk::Skip
+            } else if node.has_error() {
+                Walk::Continue
             } else {
-                node.has_error()
-            };
-            if descend && cursor.goto_first_child() {
-                continue;
+                Walk::Skip
             }
-            loop {
-                if cursor.goto_next_sibling() {
-                    continue 'walk;
-                }
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
+        });
         out
     }
 }

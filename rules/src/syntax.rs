@@ -21,11 +21,17 @@ pub enum Walk {
 
 /// Iterative preorder walk of `root` and its descendants (named and anonymous).
 pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Walk) {
+    walk_depth(root, |n, _| visit(n));
+}
+
+/// [`walk`], with each node's depth below `root` (0 for `root`): the one cursor
+/// preorder every whole-tree pass is built on.
+pub fn walk_depth<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, usize) -> Walk) {
     let mut cursor = root.walk();
     // Depth below `root` (cheaper than comparing the cursor's node with `root`).
     let mut depth = 0usize;
     'outer: loop {
-        match visit(cursor.node()) {
+        match visit(cursor.node(), depth) {
             Walk::Stop => return,
             Walk::Continue if cursor.goto_first_child() => {
                 depth += 1;
@@ -46,6 +52,11 @@ pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Walk) {
             depth -= 1;
         }
     }
+}
+
+/// The last child of `node` (named or not).
+pub fn last_child<'t>(node: Node<'t>) -> Option<Node<'t>> {
+    node.child(node.child_count().checked_sub(1)? as u32)
 }
 
 /// Walk `root`'s subtree without entering nested function literals (their bodies run
@@ -125,7 +136,7 @@ pub fn callee<'t>(call: Node<'t>) -> Option<(Option<Node<'t>>, Node<'t>)> {
     };
     match f.kind_str() {
         "selector_expression" => {
-            let last = f.child(f.child_count().checked_sub(1)? as u32)?;
+            let last = last_child(f)?;
             let field = if last.kind_str() == "field_identifier" {
                 last
             } else {
@@ -166,7 +177,7 @@ pub fn call_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
 
 /// The `argument_list` of a call (its last child, unless the call is malformed).
 pub fn call_arg_list<'t>(call: Node<'t>) -> Option<Node<'t>> {
-    let last = call.child(call.child_count().checked_sub(1)? as u32)?;
+    let last = last_child(call)?;
     if last.kind_str() == "argument_list" {
         Some(last)
     } else {
@@ -423,22 +434,11 @@ pub fn is_builtin_func(name: &str) -> bool {
 /// the same traversal the engine does, without dispatch).
 pub fn count_nodes(tree: &tree_sitter::Tree) -> usize {
     let mut n = 0usize;
-    let mut cursor = tree.walk();
-    'walk: loop {
+    walk(tree.root_node(), |node| {
         n += 1;
-        std::hint::black_box(cursor.node().kind_id());
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                continue 'walk;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
+        std::hint::black_box(node.kind_id());
+        Walk::Continue
+    });
     n
 }
 

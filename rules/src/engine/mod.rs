@@ -204,10 +204,9 @@ impl Engine {
         };
         let root = file.root();
         let mut main = Dispatch::new(self.rules.len());
-        if flat.is_empty() {
-            return out;
+        if !flat.is_empty() {
+            self.dispatch(flat, 0, &[], &ctx, &active, &mut main, false);
         }
-        self.dispatch(flat, 0, &[], &ctx, &active, &mut main, false);
         let tops: Vec<usize> = flat.children(0).collect();
         let split = if parallel && file.text.len() >= PARALLEL_MIN_BYTES {
             let half = file.text.len() / 2;
@@ -318,7 +317,6 @@ impl Engine {
         d: &mut Dispatch,
         subtree: bool,
     ) {
-        let end = if subtree { flat.end(at) } else { at + 1 };
         let mut visit = |kind: u16, node: Node<'a>, stack: &[Node<'a>]| {
             if kind == self.comment_kind {
                 d.comments.push(node.start_byte()..node.end_byte());
@@ -342,7 +340,7 @@ impl Engine {
                 }
             }
         };
-        if end == at + 1 {
+        if !subtree {
             visit(flat.kind(at), flat.node(at), base);
             return;
         }

@@ -137,7 +137,7 @@ impl Rule for LockHeldIo {
         if f.kind_str() != "selector_expression" {
             return;
         }
-        let Some(name) = f.child(f.child_count().saturating_sub(1) as u32) else {
+        let Some(name) = syntax::last_child(f) else {
             return;
         };
         let lname = ctx.text(name);
