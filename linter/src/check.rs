@@ -1,8 +1,8 @@
 //! Read, parse, index and lint packages in parallel, with the memory held by syntax
 //! trees bounded.
 //!
-//! Each package is processed on one thread: files are parsed one by one and summarised
-//! for the index; only the trees of files that will be linted (and are not generated)
+//! Each package is processed on one thread (the biggest on all threads, one at a
+//! time): files are parsed and summarised for the index; only the trees of files that will be linted (and are not generated)
 //! are kept until the package is linted. A byte budget bounds the source held as trees
 //! across threads, and packages are scheduled largest first.
 
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
 use rayon::prelude::*;
-use rules::index::FileSummary;
+use rules::index::{FactScope, FileSummary};
 use rules::{Engine, FileLint, PackageFile, SourceFile};
 
 use crate::discover::{PackageJob, io_reason};
@@ -137,27 +137,37 @@ pub fn check(packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome {
 
 /// Lint every package with `engines[job.config]`, fixing it first when `fix` is set;
 /// results sorted by path.
+///
+/// Packages bigger than half the tree budget are linted first, one at a time, each
+/// with its files parsed and linted in parallel: two of them could not run side by
+/// side within the budget, and with one package per thread the other threads would
+/// wait (the biggest packages are a third of a large corpus). The rest run one
+/// package per thread, largest first, within the budget.
 pub fn check_with(
     mut packages: Vec<PackageJob>,
     engines: &[Engine],
     fix: Option<&rules::FixSettings>,
 ) -> CheckOutcome {
-    // Largest first, so a big package does not start last and run alone at the end.
     packages.sort_by_key(|p| std::cmp::Reverse(p.lint_bytes));
+    let wide = packages.partition_point(|p| p.lint_bytes > TREE_BUDGET_BYTES / 2);
+    let rest = packages.split_off(wide);
+    let mut per_pkg: Vec<CheckOutcome> = packages
+        .iter()
+        .map(|job| check_package(job, &engines[job.config], fix, true))
+        .collect();
     let budget = Budget {
         used: Mutex::new(0),
         freed: Condvar::new(),
     };
-    let per_pkg: Vec<CheckOutcome> = packages
-        .into_par_iter()
-        .map(|job| {
-            // No rayon calls below: a worker waiting here must not hold a budget.
-            budget.acquire(job.lint_bytes);
-            let out = check_package(&job, &engines[job.config], fix);
-            budget.release(job.lint_bytes);
-            out
-        })
-        .collect();
+    // One package per rayon job: left to split by itself, rayon hands each thread a
+    // run of packages to do in order, and the last run finished on one thread alone.
+    per_pkg.par_extend(rest.into_par_iter().with_max_len(1).map(|job| {
+        // No rayon calls below: a worker waiting here must not hold a budget.
+        budget.acquire(job.lint_bytes);
+        let out = check_package(&job, &engines[job.config], fix, false);
+        budget.release(job.lint_bytes);
+        out
+    }));
     let mut out = CheckOutcome::default();
     for p in per_pkg {
         out.files.extend(p.files);
@@ -171,10 +181,65 @@ pub fn check_with(
     out
 }
 
+/// What loading one file of a package gave.
+#[derive(Default)]
+struct Loading {
+    /// 1 when the file counts as checked.
+    checked: usize,
+    error: Option<String>,
+    warning: Option<String>,
+    /// Its summary, and its tree when it is to be linted.
+    parsed: Option<(Arc<FileSummary>, Option<SourceFile>)>,
+}
+
+/// Parse one file of a package and summarise it right away.
+fn load_one(
+    path: &Path,
+    bytes: Result<Vec<u8>, Loaded>,
+    lint: bool,
+    scope: FactScope,
+    keep_flat: bool,
+) -> Loading {
+    let loaded = match bytes {
+        Ok(bytes) => parse(path, bytes),
+        Err(not) => not,
+    };
+    let mut out = Loading::default();
+    match loaded {
+        Loaded::Ok(mut f) => {
+            if lint {
+                out.checked = 1;
+                if f.lossy {
+                    out.warning = Some(format!(
+                        "{}: not valid UTF-8; linted with invalid bytes replaced",
+                        f.path.display()
+                    ));
+                }
+            }
+            let decls = FileSummary::decls(&f);
+            // Generated files get no findings: their trees are not kept.
+            let lint = lint && !decls.generated;
+            let summary = Arc::new(FileSummary::extract_scoped(&f, decls, scope));
+            if !keep_flat {
+                f.forget_flat();
+            }
+            out.parsed = Some((summary, lint.then_some(f)));
+        }
+        Loaded::GeneratedData => out.checked = usize::from(lint),
+        // A sibling that only feeds the index is not worth an error.
+        Loaded::Unreadable(msg) if lint => out.error = Some(msg),
+        Loaded::Skipped(msg) if lint => out.warning = Some(msg),
+        _ => {}
+    }
+    out
+}
+
+/// Lint one package; `parallel`: its files are parsed and linted on all threads.
 fn check_package(
     job: &PackageJob,
     engine: &Engine,
     fix: Option<&rules::FixSettings>,
+    parallel: bool,
 ) -> CheckOutcome {
     let mut out = CheckOutcome::default();
     // Every file's bytes first: a text test on them picks the facts worth extracting
@@ -187,39 +252,29 @@ fn check_package(
         .for_package_texts(read.iter().filter_map(|r| r.as_deref().ok()));
     // A big package's trees are what bounds peak memory: its files are flattened
     // again when linted rather than holding every flattening.
-    let big = job.lint_bytes > KEEP_FLAT_MAX_BYTES;
+    let keep_flat = job.lint_bytes <= KEEP_FLAT_MAX_BYTES;
+    let inputs = job.files.iter().zip(&job.lint).zip(read);
+    let loaded: Vec<Loading> = if parallel {
+        inputs
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|((path, &lint), bytes)| load_one(path, bytes, lint, scope, keep_flat))
+            .collect()
+    } else {
+        inputs
+            .map(|((path, &lint), bytes)| load_one(path, bytes, lint, scope, keep_flat))
+            .collect()
+    };
     let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
     let mut kept: Vec<Option<SourceFile>> = Vec::new();
-    for ((i, path), bytes) in job.files.iter().enumerate().zip(read) {
-        let loaded = match bytes {
-            Ok(bytes) => parse(path, bytes),
-            Err(not) => not,
-        };
-        match loaded {
-            Loaded::Ok(mut f) => {
-                if job.lint[i] {
-                    out.files_checked += 1;
-                    if f.lossy {
-                        out.warnings.push(format!(
-                            "{}: not valid UTF-8; linted with invalid bytes replaced",
-                            f.path.display()
-                        ));
-                    }
-                }
-                let decls = FileSummary::decls(&f);
-                // Generated files get no findings: their trees are not kept.
-                let lint = job.lint[i] && !decls.generated;
-                summaries.push(Arc::new(FileSummary::extract_scoped(&f, decls, scope)));
-                if big {
-                    f.forget_flat();
-                }
-                kept.push(lint.then_some(f));
-            }
-            Loaded::GeneratedData => out.files_checked += usize::from(job.lint[i]),
-            // A sibling that only feeds the index is not worth an error.
-            Loaded::Unreadable(msg) if job.lint[i] => out.errors.push(msg),
-            Loaded::Skipped(msg) if job.lint[i] => out.warnings.push(msg),
-            _ => {}
+    for l in loaded {
+        out.files_checked += l.checked;
+        out.errors.extend(l.error);
+        out.warnings.extend(l.warning);
+        if let Some((summary, source)) = l.parsed {
+            summaries.push(summary);
+            kept.push(source);
         }
     }
     let files: Vec<PackageFile> = summaries
@@ -230,8 +285,14 @@ fn check_package(
             source: source.as_ref(),
         })
         .collect();
-    let linted =
-        crate::fix::lint_package(engine, &files, job.gomod.clone(), fix, &mut out.warnings);
+    let linted = crate::fix::lint_package(
+        engine,
+        &files,
+        job.gomod.clone(),
+        fix,
+        parallel,
+        &mut out.warnings,
+    );
     for (i, lint, fixed) in linted {
         let Some(file) = &kept[i] else { continue };
         let keep_text = !lint.diagnostics.is_empty() || !lint.suppressed.is_empty();
@@ -258,6 +319,7 @@ fn check_package(
 pub fn parse_only(packages: Vec<PackageJob>) -> (usize, usize) {
     packages
         .into_par_iter()
+        .with_max_len(1)
         .map(|job| {
             job.files
                 .iter()
@@ -268,4 +330,91 @@ pub fn parse_only(packages: Vec<PackageJob>) -> (usize, usize) {
                 .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture directory as a package job (its `.go` files, all linted).
+    fn fixture_packages() -> Vec<PackageJob> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut dirs = vec![root];
+        let mut jobs = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            let mut files = Vec::new();
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                let Ok(meta) = path.symlink_metadata() else {
+                    continue;
+                };
+                if meta.is_dir() {
+                    dirs.push(path);
+                } else if meta.is_file() && path.extension().is_some_and(|x| x == "go") {
+                    files.push(path);
+                }
+            }
+            if files.is_empty() {
+                continue;
+            }
+            files.sort();
+            let lint_bytes = files
+                .iter()
+                .map(|f| f.metadata().map_or(0, |m| m.len()))
+                .sum();
+            jobs.push(PackageJob {
+                dir,
+                lint: vec![true; files.len()],
+                files,
+                lint_bytes,
+                gomod: None,
+                config: 0,
+            });
+        }
+        jobs
+    }
+
+    fn findings(out: &CheckOutcome) -> Vec<(PathBuf, &'static str, usize, usize)> {
+        let mut all: Vec<_> = out
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.lint
+                    .diagnostics
+                    .iter()
+                    .map(|d| (f.path.clone(), d.rule, d.range.start, d.range.end))
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn a_package_linted_on_all_threads_gives_what_one_thread_gives() {
+        let engine = Engine::new(rules::Settings::default());
+        let jobs = fixture_packages();
+        assert!(jobs.len() > 20, "fixture packages: {}", jobs.len());
+        let mut total = 0;
+        for job in &jobs {
+            let one = check_package(job, &engine, None, false);
+            let all = check_package(job, &engine, None, true);
+            assert_eq!(findings(&one), findings(&all), "{}", job.dir.display());
+            assert_eq!(one.files_checked, all.files_checked);
+            assert_eq!(one.warnings, all.warnings);
+            total += findings(&one).len();
+        }
+        assert!(total > 100, "findings over the fixtures: {total}");
+    }
+
+    #[test]
+    fn a_package_too_big_to_share_the_budget_is_linted_with_the_rest() {
+        let engines = [Engine::new(rules::Settings::default())];
+        let mut jobs = fixture_packages();
+        let n = jobs.iter().map(|j| j.files.len()).sum::<usize>();
+        // Pretend the first one is too big to share the budget.
+        jobs[0].lint_bytes = TREE_BUDGET_BYTES;
+        let out = check(jobs, &engines);
+        assert_eq!(out.files_checked, n);
+        assert!(out.files.windows(2).all(|w| w[0].path <= w[1].path));
+    }
 }

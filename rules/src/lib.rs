@@ -24,6 +24,7 @@ pub mod sql;
 pub mod time;
 
 use crate::syntax::NodeExt;
+use rayon::prelude::*;
 use std::sync::Arc;
 
 pub use engine::{
@@ -58,8 +59,9 @@ pub fn lint_package(
     lint_package_with(engine, files, gomod, false)
 }
 
-/// [`lint_package`]; `parallel`: each big file's walk may use two threads (the
-/// language server: one package, latency first).
+/// [`lint_package`]; `parallel`: the files are linted on all threads, and each big
+/// file's walk may use two (the language server, latency first; the CLI's biggest
+/// packages, which it lints one at a time).
 pub fn lint_package_with(
     engine: &Engine,
     files: &[PackageFile<'_>],
@@ -81,10 +83,21 @@ pub fn lint_package_with(
         }
         let summaries = members.iter().map(|&i| files[i].summary.clone()).collect();
         let index = engine.index(summaries, gomod.clone());
-        for (local, &global) in members.iter().enumerate() {
-            if let Some(src) = files[global].source {
-                out.push((global, engine.lint_file_with(src, local, &index, parallel)));
-            }
+        let lint = |(local, &global): (usize, &usize)| {
+            files[global]
+                .source
+                .map(|src| (global, engine.lint_file_with(src, local, &index, parallel)))
+        };
+        if parallel {
+            let linted: Vec<_> = members
+                .par_iter()
+                .enumerate()
+                .with_max_len(1)
+                .filter_map(lint)
+                .collect();
+            out.extend(linted);
+        } else {
+            out.extend(members.iter().enumerate().filter_map(lint));
         }
     }
     out.sort_by_key(|(i, _)| *i);
