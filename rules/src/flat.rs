@@ -106,6 +106,17 @@ impl<'t> Flat<'t> {
         self.entries[i].kind
     }
 
+    /// Byte offset where entry `i` starts.
+    #[inline]
+    pub fn start(&self, i: usize) -> usize {
+        self.entries[i].start as usize
+    }
+
+    /// The kind ids of all entries, in preorder.
+    pub fn kinds(&self) -> impl Iterator<Item = u16> + '_ {
+        self.entries.iter().map(|e| e.kind)
+    }
+
     /// Index just past the subtree of entry `i`.
     #[inline]
     pub fn end(&self, i: usize) -> usize {
@@ -148,6 +159,28 @@ impl<'t> Flat<'t> {
         match self.index_of(root) {
             Some(i) => self.walk_from(i, base, visit),
             None => crate::syntax::walk_with_ancestors(root, base, visit),
+        }
+    }
+
+    /// [`Self::walk_with_ancestors`], with each node's kind name (read from the array:
+    /// asking the node costs a read of the tree, often a cache miss).
+    pub fn walk_named(
+        &self,
+        root: Node<'t>,
+        base: &[Node<'t>],
+        mut visit: impl FnMut(&'static str, Node<'t>, &[Node<'t>]) -> Walk,
+    ) {
+        match self.index_of(root) {
+            Some(i) => self.walk_kinds(i, base, |k, n, anc| {
+                visit(crate::syntax::kind_name(k), n, anc)
+            }),
+            None => crate::syntax::walk_with_ancestors(root, base, |n, anc| {
+                if n.is_named() {
+                    visit(crate::syntax::NodeExt::kind_str(&n), n, anc)
+                } else {
+                    Walk::Continue
+                }
+            }),
         }
     }
 
@@ -231,7 +264,25 @@ mod tests {
                 Walk::Continue
             });
             assert_eq!(sub, cursor_named(n, &[file.root()]));
+            // The kinds read from the array are the nodes' own.
+            let mut named = Vec::new();
+            flat.walk_named(n, &[file.root()], |kind, m, anc| {
+                assert_eq!(kind, m.kind_str());
+                named.push((m.start_byte(), kind, anc.len()));
+                Walk::Continue
+            });
+            assert_eq!(named, sub);
         }
+        // An anonymous root (`func` keyword) falls back to the cursor: its named
+        // descendants (none here).
+        let keyword = file.root().named_child(2).unwrap().child(0).unwrap();
+        assert!(!keyword.is_named());
+        let mut visited = 0;
+        flat.walk_named(keyword, &[], |_, _, _| {
+            visited += 1;
+            Walk::Continue
+        });
+        assert_eq!(visited, 0);
     }
 
     #[test]

@@ -94,14 +94,15 @@ pub fn local_type_name<'a>(ctx: &Ctx<'a>, expr: Node<'a>, anc: &[Node<'a>]) -> O
 
 /// Whether the loop `for_stmt` can be left from inside: a `return`, a `break` that
 /// targets it (or an enclosing statement), a `goto`, or a `continue` to an outer loop.
-pub fn loop_has_exit(for_stmt: Node<'_>, src: &str) -> bool {
+pub fn loop_has_exit<'a>(ctx: &Ctx<'a>, for_stmt: Node<'a>) -> bool {
     let Some(body) = for_stmt.field(F.body) else {
         return true;
     };
+    let src = ctx.src();
     let own_label = syntax::label_of(for_stmt, src);
     let mut exit = false;
-    syntax::walk_with_ancestors(body, &[for_stmt], |n, anc| {
-        match n.kind_str() {
+    ctx.walk(body, &[for_stmt], |kind, n, anc| {
+        match kind {
             "func_literal" => return Walk::Skip,
             "return_statement" | "goto_statement" => exit = true,
             "break_statement" => match syntax::jump_label(n, src) {
@@ -164,17 +165,18 @@ fn label_inside(anc: &[Node<'_>], loop_node: Node<'_>, l: &str, src: &str) -> bo
 /// statement that runs forever — `for {}` or a `for range` over a channel the runtime
 /// never closes (a ticker's or timer's `C`, `time.Tick(d)`, or a local holding one),
 /// with no way out of the loop — or `select {}`.
-pub fn is_endless(ctx: &Ctx<'_>, func: Node<'_>) -> bool {
+pub fn is_endless<'a>(ctx: &Ctx<'a>, func: Node<'a>) -> bool {
     let Some(body) = func.field(F.body) else {
         return false;
     };
     let mut has_return = false;
-    syntax::walk_same_func(body, |n| {
-        if n.kind_str() == "return_statement" {
+    ctx.walk(body, &[], |kind, _, _| match kind {
+        "func_literal" => Walk::Skip,
+        "return_statement" => {
             has_return = true;
-            return Walk::Stop;
+            Walk::Stop
         }
-        Walk::Continue
+        _ => Walk::Continue,
     });
     if has_return {
         return false;
@@ -188,7 +190,7 @@ pub fn is_endless(ctx: &Ctx<'_>, func: Node<'_>) -> bool {
         };
         match stmt.kind_str() {
             "select_statement" => stmt.named_child_count() == 0,
-            "for_statement" => forever_header(ctx, stmt, &stmts) && !loop_has_exit(stmt, ctx.src()),
+            "for_statement" => forever_header(ctx, stmt, &stmts) && !loop_has_exit(ctx, stmt),
             _ => false,
         }
     })

@@ -518,6 +518,21 @@ static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock:
         .collect()
 });
 
+/// The kind id of a named node kind (`u16::MAX` for a kind the grammar lacks).
+pub fn kind_id_of(name: &str) -> u16 {
+    match crate::source::language().id_for_node_kind(name, true) {
+        0 => u16::MAX,
+        id => id,
+    }
+}
+
+/// The name of kind id `id` (`"call_expression"`, ...): for kinds read from a
+/// [`crate::flat::Flat`] array, without touching the tree.
+#[inline]
+pub fn kind_name(id: u16) -> &'static str {
+    KIND_NAMES.get(id as usize).copied().unwrap_or("ERROR")
+}
+
 /// Cheap accessors: `Node::kind` re-validates the C string as UTF-8 on every call.
 pub trait NodeExt<'t> {
     /// The node's kind (`"call_expression"`, ...), from a table.
@@ -529,10 +544,7 @@ pub trait NodeExt<'t> {
 impl<'t> NodeExt<'t> for Node<'t> {
     #[inline]
     fn kind_str(&self) -> &'static str {
-        KIND_NAMES
-            .get(self.kind_id() as usize)
-            .copied()
-            .unwrap_or("ERROR")
+        kind_name(self.kind_id())
     }
 
     #[inline]

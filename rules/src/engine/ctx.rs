@@ -10,10 +10,11 @@ use tree_sitter::Node;
 use super::diagnostic::{Diagnostic, Fix, Related, Severity};
 use super::rule::RuleMeta;
 use super::settings::Settings;
+use crate::flat::Flat;
 use crate::index::{FileDecls, PackageIndex};
 use crate::sema::{self, Imports, LocalDecl};
 use crate::source::SourceFile;
-use crate::syntax::{self, text};
+use crate::syntax::{self, F, text};
 
 pub struct Ctx<'a> {
     pub file: &'a SourceFile,
@@ -25,6 +26,10 @@ pub struct Ctx<'a> {
     diagnostics: RefCell<Vec<Diagnostic>>,
     /// The last call's callee: every call-expression rule asks for it in turn.
     last_callee: Cell<Option<(usize, Callee<'a>)>>,
+    /// The file's nodes in preorder, for the rules' own subtree walks.
+    flat: Flat<'a>,
+    /// Answers of [`Self::names_bound_to_call`] so far.
+    bound: RefCell<Vec<(&'static str, Vec<&'a str>)>>,
 }
 
 /// A call's operand (`x` in `x.f()`, none for `f()`) and name token.
@@ -36,6 +41,7 @@ impl<'a> Ctx<'a> {
         file_idx: usize,
         pkg: &'a PackageIndex,
         settings: &'a Settings,
+        flat: Flat<'a>,
     ) -> Self {
         Ctx {
             file,
@@ -45,7 +51,88 @@ impl<'a> Ctx<'a> {
             rule: Cell::new(None),
             diagnostics: RefCell::new(Vec::new()),
             last_callee: Cell::new(None),
+            flat,
+            bound: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The names this file binds to a call of a function or method named `name`
+    /// (`t := time.Tick(d)`, `var t = time.Tick(d)`, `t = time.Tick(d)`), in any scope:
+    /// a cheap test, computed once per file, before resolving an identifier to look
+    /// for such a binding.
+    pub fn names_bound_to_call(&self, name: &'static str) -> std::cell::Ref<'_, [&'a str]> {
+        let known = self.bound.borrow().iter().any(|(n, _)| *n == name);
+        if !known {
+            let found = self.find_bound_to_call(name);
+            self.bound.borrow_mut().push((name, found));
+        }
+        std::cell::Ref::map(self.bound.borrow(), |b| {
+            b.iter()
+                .find(|(n, _)| *n == name)
+                .map_or(&[][..], |(_, v)| v.as_slice())
+        })
+    }
+
+    fn find_bound_to_call(&self, name: &str) -> Vec<&'a str> {
+        static FIELD: std::sync::LazyLock<u16> =
+            std::sync::LazyLock::new(|| syntax::kind_id_of("field_identifier"));
+        static IDENT: std::sync::LazyLock<u16> =
+            std::sync::LazyLock::new(|| syntax::kind_id_of("identifier"));
+        let src = self.src();
+        let mut out = Vec::new();
+        for (i, k) in self.flat.kinds().enumerate() {
+            // The name at the node's start, whole (read from the source: the node's
+            // end would be a read of the tree).
+            let at = self.flat.start(i);
+            let whole = src.as_bytes().get(at..at + name.len()) == Some(name.as_bytes())
+                && !src
+                    .as_bytes()
+                    .get(at + name.len())
+                    .is_some_and(|&b| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80);
+            if (k != *FIELD && k != *IDENT) || !whole {
+                continue;
+            }
+            // name -> [selector ->] call -> [expression list ->] binding.
+            let mut up = self.flat.node(i).parent();
+            if up.is_some_and(|p| p.kind_str() == "selector_expression") {
+                up = up.and_then(|p| p.parent());
+            }
+            let Some(call) = up.filter(|c| c.kind_str() == "call_expression") else {
+                continue;
+            };
+            let mut up = call.parent();
+            if up.is_some_and(|p| p.kind_str() == "expression_list") {
+                up = up.and_then(|p| p.parent());
+            }
+            let Some(binding) = up else { continue };
+            let names: Vec<Node<'a>> = match binding.kind_str() {
+                "short_var_declaration" | "assignment_statement" => binding
+                    .field(F.left)
+                    .map(syntax::expr_list)
+                    .unwrap_or_default(),
+                "var_spec" => syntax::name_children(binding).collect(),
+                _ => continue,
+            };
+            out.extend(
+                names
+                    .into_iter()
+                    .filter(|n| n.kind_str() == "identifier")
+                    .map(|n| text(n, src)),
+            );
+        }
+        out
+    }
+
+    /// Walk the named nodes of `root`'s subtree in preorder, each with its kind and
+    /// ancestors (`base`, then the path from `root`). Iterates the file's flattened
+    /// nodes: cheaper than a tree cursor, and the kinds come without reading the tree.
+    pub fn walk(
+        &self,
+        root: Node<'a>,
+        base: &[Node<'a>],
+        visit: impl FnMut(&'static str, Node<'a>, &[Node<'a>]) -> syntax::Walk,
+    ) {
+        self.flat.walk_named(root, base, visit);
     }
 
     pub(crate) fn set_rule(&self, meta: &'static RuleMeta) {

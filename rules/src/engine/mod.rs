@@ -177,7 +177,16 @@ impl Engine {
                     || per_file_off.contains(i))
             })
             .collect();
-        let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
+        // A flattening the caller chose not to keep is built for this walk only.
+        let built;
+        let flat = match file.cached_flat() {
+            Some(flat) => flat,
+            None => {
+                built = FlatTree::build(file.tree());
+                built.view(file.tree())
+            }
+        };
+        let ctx = Ctx::new(file, file_idx, pkg, &self.settings, flat);
 
         for (pos, rule) in self.rules.iter().enumerate() {
             if active[pos] {
@@ -193,15 +202,6 @@ impl Engine {
         // The one dispatch walk, over the root and then its children; in the editor a
         // big file's top-level declarations are split between two threads (each with
         // its own sink), since declarations are independent for the rules.
-        // A flattening the caller chose not to keep is built for this walk only.
-        let built;
-        let flat = match file.cached_flat() {
-            Some(flat) => flat,
-            None => {
-                built = FlatTree::build(file.tree());
-                built.view(file.tree())
-            }
-        };
         let root = file.root();
         let mut main = Dispatch::new(self.rules.len());
         if !flat.is_empty() {
@@ -216,7 +216,7 @@ impl Engine {
         };
         // Each part gets its own sink (`Ctx` is single-threaded).
         let walk_part = |part: &[usize]| {
-            let ctx = Ctx::new(file, file_idx, pkg, &self.settings);
+            let ctx = Ctx::new(file, file_idx, pkg, &self.settings, flat);
             let mut d = Dispatch::new(self.rules.len());
             for &top in part {
                 self.dispatch(flat, top, &[root], &ctx, &active, &mut d, true);

@@ -254,11 +254,15 @@ impl<'a> FileWalk<'a> {
     /// Package-level initialisers: only record names used as values.
     fn walk_refs(&mut self, node: Node<'a>) {
         let flat = self.flat;
-        flat.walk_with_ancestors(node, &[], |n, anc| {
+        flat.walk_named(node, &[], |kind, n, anc| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
-            self.record_value_ref(n, anc);
+            match kind {
+                "identifier" => self.record_value_ref(true, n, anc),
+                "selector_expression" => self.record_value_ref(false, n, anc),
+                _ => {}
+            }
             Walk::Continue
         });
     }
@@ -313,14 +317,14 @@ impl<'a> FileWalk<'a> {
         }
         let base = [root, decl];
         let flat = self.flat;
-        flat.walk_with_ancestors(body, &base, |n, anc| {
+        flat.walk_named(body, &base, |kind, n, anc| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
             if net {
-                netfacts::visit(self, n, anc, decl);
+                netfacts::visit(self, kind, n, anc, decl);
             }
-            match n.kind_str() {
+            match kind {
                 "call_expression" => self.on_call(n, anc, decl),
                 "identifier" => {
                     let name = text(n, src);
@@ -334,7 +338,7 @@ impl<'a> FileWalk<'a> {
                     {
                         self.shadow(name);
                     }
-                    self.record_value_ref(n, anc);
+                    self.record_value_ref(true, n, anc);
                 }
                 "type_spec" | "type_alias" => {
                     if let Some(name) = n.field(F.name) {
@@ -344,7 +348,7 @@ impl<'a> FileWalk<'a> {
                         }
                     }
                 }
-                "selector_expression" => self.record_value_ref(n, anc),
+                "selector_expression" => self.record_value_ref(false, n, anc),
                 // Lock family: channel operations and channel fields (see `index::lock`).
                 "send_statement" | "unary_expression" | "select_statement" | "keyed_element"
                     if lock =>
@@ -410,13 +414,9 @@ impl<'a> FileWalk<'a> {
         }
     }
 
-    /// `f` / `s.run` used as a value (passed, stored, returned), not called.
-    fn record_value_ref(&mut self, n: Node<'a>, anc: &[Node<'a>]) {
-        let is_ident = match n.kind_str() {
-            "identifier" => true,
-            "selector_expression" => false,
-            _ => return,
-        };
+    /// `f` (an identifier) / `s.run` (a selector) used as a value (passed, stored,
+    /// returned), not called.
+    fn record_value_ref(&mut self, is_ident: bool, n: Node<'a>, anc: &[Node<'a>]) {
         let Some(parent) = anc.last() else { return };
         let value_position = match parent.kind_str() {
             "argument_list" | "literal_element" | "send_statement" => true,

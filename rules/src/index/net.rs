@@ -272,11 +272,17 @@ impl NetWalk<'_> {
 /// The net family's hook into the facts walk: called for every node of a function
 /// body, before the walk's own handling of it (calls come through [`on_call`], with
 /// the callee the walk has already split).
-pub(super) fn visit<'a>(w: &mut FileWalk<'a>, n: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
+pub(super) fn visit<'a>(
+    w: &mut FileWalk<'a>,
+    kind: &str,
+    n: Node<'a>,
+    anc: &[Node<'a>],
+    decl: Node<'a>,
+) {
     if !w.net.unique.is_empty() {
-        redeclared(w, n);
+        redeclared(w, kind, n);
     }
-    match n.kind_str() {
+    match kind {
         "short_var_declaration" => on_bind(w, n, anc, decl, true),
         "assignment_statement" => on_bind(w, n, anc, decl, false),
         "var_spec" => on_var_spec(w, n, anc, decl),
@@ -288,7 +294,7 @@ pub(super) fn visit<'a>(w: &mut FileWalk<'a>, n: Node<'a>, anc: &[Node<'a>], dec
 
 /// A declaration of a name already recorded as declared once: from now on its uses
 /// need a scope lookup.
-fn redeclared<'a>(w: &mut FileWalk<'a>, n: Node<'a>) {
+fn redeclared<'a>(w: &mut FileWalk<'a>, kind: &str, n: Node<'a>) {
     let src = w.src;
     let drop_list = |w: &mut FileWalk<'a>, list: Option<Node<'a>>| {
         if let Some(list) = list {
@@ -305,7 +311,7 @@ fn redeclared<'a>(w: &mut FileWalk<'a>, n: Node<'a>) {
             }
         }
     };
-    match n.kind_str() {
+    match kind {
         "short_var_declaration" => drop_list(w, n.field(F.left)),
         "range_clause" | "receive_statement" if syntax::has_token(n, ":=") => {
             drop_list(w, n.field(F.left))

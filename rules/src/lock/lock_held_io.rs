@@ -266,8 +266,9 @@ impl<'c, 'a> Section<'c, 'a> {
             held: true,
             terminates: false,
         });
+        let ctx = self.ctx;
         for &s in stmts {
-            syntax::walk_with_ancestors(s, base, |node, anc| self.visit(node, anc));
+            ctx.walk(s, base, |_, node, anc| self.visit(node, anc));
         }
     }
 

@@ -83,9 +83,8 @@ impl Rule for ClientNoTimeout {
     }
 
     fn check_node<'a>(&self, node: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        let t = time_q(ctx);
         if node.kind_str() == "call_expression" {
-            check_call(ctx, node, anc, &t);
+            check_call(ctx, node, anc);
             return;
         }
         let Some(h) = http_literal(ctx, node, anc, "Client") else {
@@ -97,6 +96,7 @@ impl Rule for ClientNoTimeout {
         if only_bounded_do(ctx, node, anc) {
             return;
         }
+        let t = time_q(ctx);
         let d = ctx.report_node(
             h.type_name,
             format!(
@@ -116,9 +116,11 @@ impl Rule for ClientNoTimeout {
     }
 }
 
-fn check_call<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>], t: &str) {
-    let http = qualifier(ctx, "net/http").unwrap_or_default();
+fn check_call<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>]) {
+    // How the file spells the packages, for the messages (only once there is one).
+    let names = || (qualifier(ctx, "net/http").unwrap_or_default(), time_q(ctx));
     if let Some(name) = ctx.call_to(call, anc, "net/http", &PKG_FUNCS) {
+        let (http, t) = names();
         let f = ctx.text(name);
         ctx.report_node(
             name,
@@ -150,6 +152,7 @@ fn check_call<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>], t: &str) {
             return;
         }
     }
+    let (http, t) = names();
     ctx.report_node(
         name,
         format!(
@@ -252,8 +255,7 @@ fn assigned_values<'a>(
     decl: Node<'a>,
 ) -> Vec<Node<'a>> {
     let mut out = Vec::new();
-    syntax::walk_with_ancestors(func, base, |n, anc| {
-        let kind = n.kind_str();
+    ctx.walk(func, base, |kind, n, anc| {
         if !matches!(
             kind,
             "short_var_declaration" | "assignment_statement" | "var_spec"
@@ -309,8 +311,8 @@ fn cancel_set<'a>(
     decl: Node<'a>,
 ) -> bool {
     let mut found = false;
-    syntax::walk_with_ancestors(func, base, |n, anc| {
-        if n.kind_str() != "assignment_statement" {
+    ctx.walk(func, base, |kind, n, anc| {
+        if kind != "assignment_statement" {
             return Walk::Continue;
         }
         for l in n.field(F.left).map(syntax::expr_list).unwrap_or_default() {

@@ -359,8 +359,8 @@ pub(crate) fn for_each_use_of_bound_local<'a>(
         return false;
     };
     let var = ctx.text(target);
-    syntax::walk_with_ancestors(func, &anc[..fi], |n, a| {
-        if n.kind_str() != "identifier"
+    ctx.walk(func, &anc[..fi], |kind, n, a| {
+        if kind != "identifier"
             || n == target
             || ctx.text(n) != var
             || ctx.resolve(n, a).map(|d| d.name_node()) != Some(target)

@@ -84,7 +84,6 @@ impl Rule for ServerNoTimeouts {
     }
 
     fn check_node<'a>(&self, node: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        let t = time_q(ctx);
         if node.kind_str() == "call_expression" {
             let Some(name) = ctx.call_to(
                 node,
@@ -95,6 +94,7 @@ impl Rule for ServerNoTimeouts {
                 return;
             };
             let http = qualifier(ctx, "net/http").unwrap_or_default();
+            let t = time_q(ctx);
             let f = ctx.text(name);
             ctx.report_node(
                 name,
@@ -117,6 +117,7 @@ impl Rule for ServerNoTimeouts {
         if FIELDS.iter().any(|f| h.has(f)) || set_later(ctx, node, anc, &FIELDS) {
             return;
         }
+        let t = time_q(ctx);
         let d = ctx.report_node(
             h.type_name,
             format!(

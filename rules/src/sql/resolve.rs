@@ -329,8 +329,8 @@ fn reassigned<'a>(ctx: &Ctx<'a>, func: Node<'a>, base: &[Node<'a>], decl: Node<'
     let mut found = false;
     // Scope lookups are not free: past this many writes of the name, assume the worst.
     let mut budget = 256u32;
-    syntax::walk_with_ancestors(func, base, |n, anc| {
-        if n.kind_str() != "identifier" || n == decl || ctx.text(n) != var {
+    ctx.walk(func, base, |kind, n, anc| {
+        if kind != "identifier" || n == decl || ctx.text(n) != var {
             return Walk::Continue;
         }
         let Some(&parent) = anc.last() else {

@@ -568,8 +568,8 @@ fn local_fate<'a>(
     // Each use costs a scope lookup: past this many, give up (as if it escaped) rather
     // than go quadratic on a generated function.
     let mut budget = MAX_USES;
-    syntax::walk_with_ancestors(func, &anc[..fi], |n, use_anc| {
-        if n.kind_str() != "identifier" || n == target || ctx.text(n) != var {
+    ctx.walk(func, &anc[..fi], |kind, n, use_anc| {
+        if kind != "identifier" || n == target || ctx.text(n) != var {
             return Walk::Continue;
         }
         if is_written(n, use_anc) {

@@ -49,6 +49,11 @@ pub(crate) fn ticker_channel<'a>(
             is_ticker(ctx, operand, &chain).then_some(TimerChan::Ticker)
         }
         "identifier" => {
+            // A variable holding `time.Tick(d)`: only the names the file binds to a
+            // `Tick` call are worth resolving.
+            if !ctx.names_bound_to_call("Tick").contains(&ctx.text(expr)) {
+                return None;
+            }
             let LocalDecl::Local {
                 value: Some(value), ..
             } = ctx.resolve(expr, anc)?

@@ -165,8 +165,8 @@ fn only_received_here<'a>(
         return false;
     };
     let mut ok = true;
-    syntax::walk_with_ancestors(body, &anc[..=fi], |n, a| {
-        if n.kind_str() != "identifier" || n == decl || n == target || ctx.text(n) != name {
+    ctx.walk(body, &anc[..=fi], |kind, n, a| {
+        if kind != "identifier" || n == decl || n == target || ctx.text(n) != name {
             return syntax::Walk::Continue;
         }
         if !matches!(ctx.resolve(n, a), Some(d) if d.name_node() == decl) {

@@ -73,7 +73,7 @@ impl Rule for TickerLoopNoExit {
         let Some(chan) = ticker_receive(ctx, stmt, anc) else {
             return;
         };
-        if crate::flow::loop_has_exit(stmt, ctx.src()) {
+        if crate::flow::loop_has_exit(ctx, stmt) {
             return;
         }
         let Some((fi, func)) = crate::flow::innermost_func(anc) else {
@@ -146,8 +146,8 @@ fn ticker_receive<'a>(
         [] => {
             let body = stmt.field(F.body)?;
             let mut found = None;
-            syntax::walk_with_ancestors(body, &chain, |n, a| {
-                match n.kind_str() {
+            ctx.walk(body, &chain, |kind, n, a| {
+                match kind {
                     // Nested loops are judged on their own; closures run elsewhere.
                     "func_literal" | "for_statement" => return Walk::Skip,
                     "unary_expression" if n.child(0).is_some_and(|o| o.kind_str() == "<-") => {

@@ -309,7 +309,10 @@ fn defer_stop_fix<'a>(
     // The variable must be declared in this very function, not captured from outside.
     let body = func.field(F.body)?;
     let mut own = false;
-    syntax::walk_same_func(body, |n| {
+    ctx.walk(body, &[], |kind, n, _| {
+        if kind == "func_literal" {
+            return Walk::Skip;
+        }
         if n == decl {
             own = true;
             return Walk::Stop;
@@ -323,8 +326,8 @@ fn defer_stop_fix<'a>(
     let mut captured = false;
     let mut goroutine = false;
     let mut kept = false;
-    syntax::walk_with_ancestors(body, &anc[..=fi], |n, a| {
-        if n.kind_str() != "identifier" || n == decl || ctx.text(n) != var {
+    ctx.walk(body, &anc[..=fi], |kind, n, a| {
+        if kind != "identifier" || n == decl || ctx.text(n) != var {
             return Walk::Continue;
         }
         if !matches!(ctx.resolve(n, a), Some(d) if d.name_node() == decl) {
@@ -451,8 +454,8 @@ fn local_fate<'a>(
     decl: Node<'a>,
 ) -> Outcome {
     let mut verdict = Outcome::Neutral;
-    syntax::walk_with_ancestors(func, base, |n, anc| {
-        if n.kind_str() != "identifier" || n == decl || ctx.text(n) != var {
+    ctx.walk(func, base, |kind, n, anc| {
+        if kind != "identifier" || n == decl || ctx.text(n) != var {
             return Walk::Continue;
         }
         match sema::resolve_local(var, n, anc, ctx.src()) {

@@ -231,11 +231,11 @@ fn via_variable<'a>(
     }
     let body = lp.field(F.body)?;
     let mut found = None;
-    syntax::walk_with_ancestors(body, &anc[..=loop_pos], |n, a| {
-        if n.kind_str() == "func_literal" {
+    ctx.walk(body, &anc[..=loop_pos], |kind, n, a| {
+        if kind == "func_literal" {
             return Walk::Skip;
         }
-        if n.kind_str() != "communication_case" {
+        if kind != "communication_case" {
             return Walk::Continue;
         }
         let Some(recv) = n.field(F.communication) else {
