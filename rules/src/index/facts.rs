@@ -517,7 +517,11 @@ impl<'a> FileWalk<'a> {
         // Names inside the call resolve against the call's ancestors (no copy: this runs
         // for every call, and copying the chain would be quadratic in nesting depth).
         let chain = anc;
-        let callee = match operand {
+        // The receiver's access path: `Some(None)` when it is not one. Computed up
+        // front only for indexed methods (their calls are facts of their own); for the
+        // others only when an argument makes the call worth recording.
+        let mut recv: Option<Option<Target>> = None;
+        match operand {
             None => {
                 if syntax::is_builtin_func(name)
                     || (self.declared.contains(name)
@@ -525,27 +529,24 @@ impl<'a> FileWalk<'a> {
                 {
                     return; // a builtin, or a local function value
                 }
-                Callee::Func(name.to_string())
             }
             Some(op) => {
                 if self.is_import(op, chain) {
                     return; // a function of another package
                 }
-                let indexed = MethodFact::of_method(name).is_some();
-                let recv = self.target_of(op, chain, decl, indexed);
-                if indexed && let Some(t) = &recv {
-                    self.cur.method_calls.push(MethodCall {
-                        target: t.clone(),
-                        method: name.to_string(),
-                        at: name_node.start_byte(),
-                    });
-                }
-                Callee::Method {
-                    name: name.to_string(),
-                    recv,
+                if MethodFact::of_method(name).is_some() {
+                    let t = self.target_of(op, chain, decl, true);
+                    if let Some(t) = &t {
+                        self.cur.method_calls.push(MethodCall {
+                            target: t.clone(),
+                            method: name.to_string(),
+                            at: name_node.start_byte(),
+                        });
+                    }
+                    recv = Some(t);
                 }
             }
-        };
+        }
         let in_init = self.in_init;
         self.use_of(name).bump(kind, in_init);
         let args: Vec<Option<Target>> = syntax::call_args(call)
@@ -563,6 +564,13 @@ impl<'a> FileWalk<'a> {
         if args.iter().all(Option::is_none) {
             return;
         }
+        let callee = match operand {
+            None => Callee::Func(name.to_string()),
+            Some(op) => Callee::Method {
+                name: name.to_string(),
+                recv: recv.unwrap_or_else(|| self.target_of(op, chain, decl, false)),
+            },
+        };
         self.cur.calls.push(CallSite {
             callee,
             callees: Vec::new(),
@@ -656,14 +664,16 @@ impl<'a> FileWalk<'a> {
         decl: Node<'a>,
         precise: bool,
     ) -> Option<Target> {
-        let mut fields = Vec::new();
-        let mut cur = syntax::unparen(expr);
+        // The root first, without allocating: most expressions are not access paths,
+        // or are rooted at an import.
+        let expr = syntax::unparen(expr);
+        let mut cur = expr;
+        let mut depth = 0usize;
         loop {
             match cur.kind_str() {
                 "selector_expression" => {
-                    let f = cur.field(F.field)?;
-                    fields.push(text(f, self.src).to_string());
                     cur = syntax::unparen(cur.field(F.operand)?);
+                    depth += 1;
                 }
                 "unary_expression"
                     if matches!(cur.child(0).map(|c| c.kind_str()), Some("&" | "*")) =>
@@ -674,10 +684,9 @@ impl<'a> FileWalk<'a> {
                 _ => return None,
             }
         }
-        fields.reverse();
         let name = text(cur, self.src);
-        if !self.declared.contains(name) {
-            let root = if self.recv == Some(name) {
+        let root = if !self.declared.contains(name) {
+            if self.recv == Some(name) {
                 Root::Recv
             } else if let Some(i) = self.params.iter().position(|p| *p == name) {
                 Root::Param(i)
@@ -685,22 +694,30 @@ impl<'a> FileWalk<'a> {
                 return None;
             } else {
                 Root::PkgVar(name.to_string())
-            };
-            return Some(Target { root, fields });
-        }
-        if !precise && self.recv != Some(name) && !self.params.contains(&name) {
+            }
+        } else if !precise && self.recv != Some(name) && !self.params.contains(&name) {
             // Surely a local: only its field path matters to argument facts.
-            return (!fields.is_empty()).then(|| Target {
-                root: Root::Local(name.to_string(), 0),
-                fields,
-            });
-        }
-        let root = match sema::resolve_local(name, cur, chain, self.src) {
-            Some(LocalDecl::Param { func, index, .. }) if func == decl => Root::Param(index),
-            Some(LocalDecl::Receiver { func, .. }) if func == decl => Root::Recv,
-            Some(d) => Root::Local(name.to_string(), d.name_node().start_byte()),
-            None => Root::PkgVar(name.to_string()),
+            if depth == 0 {
+                return None;
+            }
+            Root::Local(name.to_string(), 0)
+        } else {
+            match sema::resolve_local(name, cur, chain, self.src) {
+                Some(LocalDecl::Param { func, index, .. }) if func == decl => Root::Param(index),
+                Some(LocalDecl::Receiver { func, .. }) if func == decl => Root::Recv,
+                Some(d) => Root::Local(name.to_string(), d.name_node().start_byte()),
+                None => Root::PkgVar(name.to_string()),
+            }
         };
+        let mut fields = Vec::with_capacity(depth);
+        let mut cur = expr;
+        while fields.len() < depth {
+            if cur.kind_str() == "selector_expression" {
+                fields.push(text(cur.field(F.field)?, self.src).to_string());
+            }
+            cur = syntax::unparen(cur.field(F.operand)?);
+        }
+        fields.reverse();
         Some(Target { root, fields })
     }
 }
