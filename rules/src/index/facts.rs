@@ -492,10 +492,15 @@ impl<'a> FileWalk<'a> {
         let Some((operand, name_node)) = syntax::callee(call) else {
             return;
         };
-        if self.scope.net {
+        let name = text(name_node, self.src);
+        // `f(...)` of a builtin or a local func value: no function of the package.
+        let not_a_func = operand.is_none()
+            && (syntax::is_builtin_func(name)
+                || (self.declared.contains(name)
+                    && sema::resolve_local(name, name_node, anc, self.src).is_some()));
+        if self.scope.net && !not_a_func {
             netfacts::on_call(self, call, operand, name_node, anc, decl);
         }
-        let name = text(name_node, self.src);
         if self.scope.lock {
             // Lock family: blocking calls, channel makes, unlocks (see `index::lock`).
             let site = super::lock::CallAt {
@@ -523,11 +528,8 @@ impl<'a> FileWalk<'a> {
         let mut recv: Option<Option<Target>> = None;
         match operand {
             None => {
-                if syntax::is_builtin_func(name)
-                    || (self.declared.contains(name)
-                        && sema::resolve_local(name, name_node, chain, self.src).is_some())
-                {
-                    return; // a builtin, or a local function value
+                if not_a_func {
+                    return;
                 }
             }
             Some(op) => {

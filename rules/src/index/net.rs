@@ -543,13 +543,8 @@ pub(super) fn on_call<'a>(
     let name = text(name_node, w.src);
     let at = name_node.start_byte()..name_node.end_byte();
     let Some(op) = op else {
-        // `f(...)`: a same-package function, unless a builtin or a local func value.
-        if syntax::is_builtin_func(name)
-            || (w.declared.contains(name)
-                && sema::resolve_local(name, name_node, anc, w.src).is_some())
-        {
-            return;
-        }
+        // `f(...)`: a same-package function (the caller left out builtins and local
+        // func values).
         record_call(w, call, None, name, anc, decl);
         return;
     };
