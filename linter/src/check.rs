@@ -47,7 +47,7 @@ pub struct CheckOutcome {
 /// Generated files bigger than this are not parsed at all: they are data (embedded
 /// assets, tables, descriptors), get no findings, and their trees would dominate
 /// memory. Smaller generated files are parsed to feed the index.
-const GENERATED_SKIP_BYTES: usize = 1024 * 1024;
+pub(crate) const GENERATED_SKIP_BYTES: usize = 1024 * 1024;
 
 enum Loaded {
     Ok(SourceFile),
@@ -141,18 +141,22 @@ pub fn check(packages: Vec<PackageJob>, engines: &[Engine]) -> CheckOutcome {
 /// Lint every package with `engines[job.config]`, fixing it first when `fix` is set;
 /// results sorted by path.
 ///
-/// Packages bigger than half the tree budget are linted first, one at a time, each
-/// with its files parsed and linted in parallel: two of them could not run side by
-/// side within the budget, and with one package per thread the other threads would
-/// wait (the biggest packages are a third of a large corpus). The rest run one
+/// Packages with more than half the tree budget to parse are linted first, one at a
+/// time, each with its files parsed and linted in parallel: two of them could not run
+/// side by side within the budget, and with one package per thread the other threads
+/// would wait (the biggest packages are a third of a large corpus). The rest run one
 /// package per thread, largest first, within the budget.
 pub fn check_with(
     mut packages: Vec<PackageJob>,
     engines: &[Engine],
     fix: Option<&rules::FixSettings>,
 ) -> CheckOutcome {
-    packages.sort_by_key(|p| std::cmp::Reverse(p.lint_bytes));
-    let wide = packages.partition_point(|p| p.lint_bytes > TREE_BUDGET_BYTES / 2);
+    // Largest first (by what there is to parse: a package of generated tables can
+    // cost much more than its linted files), so no big package starts late and runs
+    // alone at the end.
+    packages.sort_by_key(|p| std::cmp::Reverse(p.parse_bytes.max(p.lint_bytes)));
+    let wide =
+        packages.partition_point(|p| p.parse_bytes.max(p.lint_bytes) > TREE_BUDGET_BYTES / 2);
     let rest = packages.split_off(wide);
     let mut per_pkg: Vec<CheckOutcome> = packages
         .iter()
@@ -370,6 +374,7 @@ mod tests {
                 lint: vec![true; files.len()],
                 files,
                 lint_bytes,
+                parse_bytes: lint_bytes,
                 gomod: None,
                 config: 0,
             });

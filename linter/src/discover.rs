@@ -13,8 +13,12 @@ pub struct PackageJob {
     pub dir: PathBuf,
     pub files: Vec<PathBuf>,
     pub lint: Vec<bool>,
-    /// Total size in bytes of the files to lint (for scheduling and the memory budget).
+    /// Total size in bytes of the files to lint whose trees are kept until linted
+    /// (for the memory budget).
     pub lint_bytes: u64,
+    /// Total size in bytes of the files to parse, lint or only index (for scheduling:
+    /// what the package costs).
+    pub parse_bytes: u64,
     pub gomod: Option<Arc<GoMod>>,
     /// Which settings apply (an index chosen by the caller; 0 by default).
     pub config: usize,
@@ -55,19 +59,16 @@ fn tidy(p: &Path) -> PathBuf {
 
 /// Bytes of source this file will hold as a tree while its package is linted: its
 /// size, or 0 for generated files (their trees are dropped right after indexing).
-fn tree_bytes(path: &Path) -> u64 {
+/// A file's size, and whether it is generated (read from its head).
+fn size_and_generated(path: &Path) -> (u64, bool) {
     use std::io::Read;
     let Ok(mut f) = std::fs::File::open(path) else {
-        return 0;
+        return (0, false);
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let mut head = [0u8; 4096];
     let n = f.read(&mut head).unwrap_or(0);
-    if crate::check::has_generated_header(&head[..n]) {
-        0
-    } else {
-        len
-    }
+    (len, crate::check::has_generated_header(&head[..n]))
 }
 
 /// Resolve the command-line paths into packages.
@@ -137,18 +138,24 @@ pub fn discover(args: &[PathBuf]) -> Discovery {
         }
         let files: Vec<PathBuf> = files.into_iter().collect();
         let lint: Vec<bool> = files.iter().map(|f| lint_set.contains(f)).collect();
-        let lint_bytes = files
-            .iter()
-            .zip(&lint)
-            .filter(|(_, l)| **l)
-            .map(|(f, _)| tree_bytes(f))
-            .sum();
+        let (mut lint_bytes, mut parse_bytes) = (0, 0);
+        for (f, &l) in files.iter().zip(&lint) {
+            let (len, generated) = size_and_generated(f);
+            // Generated files' trees are not kept; big ones are not even parsed.
+            if l && !generated {
+                lint_bytes += len;
+            }
+            if !generated || len <= crate::check::GENERATED_SKIP_BYTES as u64 {
+                parse_bytes += len;
+            }
+        }
         let gomod = gomods.nearest(&dir);
         d.packages.push(PackageJob {
             dir,
             files,
             lint,
             lint_bytes,
+            parse_bytes,
             gomod,
             config: 0,
         });
