@@ -109,7 +109,15 @@ fn in_process() -> Pipe {
 }
 
 fn stdio(bin: &str) -> Pipe {
-    let mut child = Command::new(bin)
+    // `cargo bench` runs in the package directory: a relative path is taken from the
+    // workspace root, where the README's command is typed.
+    let mut path = std::path::PathBuf::from(bin);
+    if path.is_relative() && !path.exists() {
+        path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(bin);
+    }
+    let mut child = Command::new(&path)
         .arg("server")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
