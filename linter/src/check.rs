@@ -2,9 +2,10 @@
 //! trees bounded.
 //!
 //! Each package is processed on one thread (the biggest on all threads, one at a
-//! time): files are parsed and summarised for the index; only the trees of files that will be linted (and are not generated)
-//! are kept until the package is linted. A byte budget bounds the source held as trees
-//! across threads, and packages are scheduled largest first.
+//! time): files are parsed and summarised for the index; only the trees of files that
+//! will be linted (and are not generated) are kept until the package is linted. A byte
+//! budget bounds the source held as trees across threads, and packages are scheduled
+//! largest first.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -154,9 +155,10 @@ pub fn check_with(
     // Largest first (by what there is to parse: a package of generated tables can
     // cost much more than its linted files), so no big package starts late and runs
     // alone at the end.
-    packages.sort_by_key(|p| std::cmp::Reverse(p.parse_bytes.max(p.lint_bytes)));
-    let wide =
-        packages.partition_point(|p| p.parse_bytes.max(p.lint_bytes) > TREE_BUDGET_BYTES / 2);
+    // (`parse_bytes` counts every linted file too, so the packages left to share the
+    // budget each hold at most half of it.)
+    packages.sort_by_key(|p| std::cmp::Reverse(p.parse_bytes));
+    let wide = packages.partition_point(|p| p.parse_bytes > TREE_BUDGET_BYTES / 2);
     let rest = packages.split_off(wide);
     let mut per_pkg: Vec<CheckOutcome> = packages
         .iter()
@@ -421,6 +423,7 @@ mod tests {
         let n = jobs.iter().map(|j| j.files.len()).sum::<usize>();
         // Pretend the first one is too big to share the budget.
         jobs[0].lint_bytes = TREE_BUDGET_BYTES;
+        jobs[0].parse_bytes = TREE_BUDGET_BYTES;
         let out = check(jobs, &engines);
         assert_eq!(out.files_checked, n);
         assert!(out.files.windows(2).all(|w| w[0].path <= w[1].path));

@@ -57,9 +57,8 @@ fn tidy(p: &Path) -> PathBuf {
     }
 }
 
-/// Bytes of source this file will hold as a tree while its package is linted: its
-/// size, or 0 for generated files (their trees are dropped right after indexing).
-/// A file's size, and whether it is generated (read from its head).
+/// A file's size, and whether it is generated (read from its head): generated files'
+/// trees are dropped right after indexing, and the big ones are not parsed at all.
 fn size_and_generated(path: &Path) -> (u64, bool) {
     use std::io::Read;
     let Ok(mut f) = std::fs::File::open(path) else {

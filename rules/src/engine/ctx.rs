@@ -28,7 +28,7 @@ pub struct Ctx<'a> {
     last_callee: Cell<Option<(usize, Callee<'a>)>>,
     /// The file's nodes in preorder, for the rules' own subtree walks.
     flat: Flat<'a>,
-    /// Answers of [`Self::names_bound_to_call`] so far.
+    /// For [`Self::binds_to_call`]: each callee asked about, and the names bound to it.
     bound: RefCell<Vec<(&'static str, Vec<&'a str>)>>,
 }
 
@@ -56,21 +56,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The names this file binds to a call of a function or method named `name`
-    /// (`t := time.Tick(d)`, `var t = time.Tick(d)`, `t = time.Tick(d)`), in any scope:
-    /// a cheap test, computed once per file, before resolving an identifier to look
-    /// for such a binding.
-    pub fn names_bound_to_call(&self, name: &'static str) -> std::cell::Ref<'_, [&'a str]> {
-        let known = self.bound.borrow().iter().any(|(n, _)| *n == name);
-        if !known {
-            let found = self.find_bound_to_call(name);
-            self.bound.borrow_mut().push((name, found));
+    /// Whether this file binds `var` to a call of a function or method named `callee`
+    /// (`t := time.Tick(d)`, `var t = time.Tick(d)`, `t = time.Tick(d)`) in any scope:
+    /// a cheap test before resolving an identifier to look for such a binding. The
+    /// names bound to each callee are collected once per file.
+    pub fn binds_to_call(&self, var: &str, callee: &'static str) -> bool {
+        if !self.bound.borrow().iter().any(|(c, _)| *c == callee) {
+            let found = self.find_bound_to_call(callee);
+            self.bound.borrow_mut().push((callee, found));
         }
-        std::cell::Ref::map(self.bound.borrow(), |b| {
-            b.iter()
-                .find(|(n, _)| *n == name)
-                .map_or(&[][..], |(_, v)| v.as_slice())
-        })
+        self.bound
+            .borrow()
+            .iter()
+            .any(|(c, names)| *c == callee && names.contains(&var))
     }
 
     fn find_bound_to_call(&self, name: &str) -> Vec<&'a str> {
@@ -78,18 +76,20 @@ impl<'a> Ctx<'a> {
             std::sync::LazyLock::new(|| syntax::kind_id_of("field_identifier"));
         static IDENT: std::sync::LazyLock<u16> =
             std::sync::LazyLock::new(|| syntax::kind_id_of("identifier"));
-        let src = self.src();
+        let src = self.src().as_bytes();
         let mut out = Vec::new();
         for (i, k) in self.flat.kinds().enumerate() {
+            if k != *FIELD && k != *IDENT {
+                continue;
+            }
             // The name at the node's start, whole (read from the source: the node's
             // end would be a read of the tree).
             let at = self.flat.start(i);
-            let whole = src.as_bytes().get(at..at + name.len()) == Some(name.as_bytes())
+            let whole = src.get(at..at + name.len()) == Some(name.as_bytes())
                 && !src
-                    .as_bytes()
                     .get(at + name.len())
                     .is_some_and(|&b| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80);
-            if (k != *FIELD && k != *IDENT) || !whole {
+            if !whole {
                 continue;
             }
             // name -> [selector ->] call -> [expression list ->] binding.
@@ -117,7 +117,7 @@ impl<'a> Ctx<'a> {
                 names
                     .into_iter()
                     .filter(|n| n.kind_str() == "identifier")
-                    .map(|n| text(n, src)),
+                    .map(|n| self.text(n)),
             );
         }
         out

@@ -51,7 +51,7 @@ pub(crate) fn ticker_channel<'a>(
         "identifier" => {
             // A variable holding `time.Tick(d)`: only the names the file binds to a
             // `Tick` call are worth resolving.
-            if !ctx.names_bound_to_call("Tick").contains(&ctx.text(expr)) {
+            if !ctx.binds_to_call(ctx.text(expr), "Tick") {
                 return None;
             }
             let LocalDecl::Local {
