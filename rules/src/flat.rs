@@ -13,6 +13,17 @@ use tree_sitter::{Node, Tree, ffi::TSNode};
 
 use crate::syntax::Walk;
 
+/// Whether each kind id is a named kind (ids past the table: `ERROR`, named).
+static NAMED_KINDS: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
+    let l = crate::source::language();
+    (0..l.node_kind_count() as u16)
+        .map(|id| l.node_kind_is_named(id))
+        .collect()
+});
+
+static COMMENT_KIND: std::sync::LazyLock<u16> =
+    std::sync::LazyLock::new(|| crate::syntax::kind_id_of("comment"));
+
 #[derive(Clone, Copy)]
 struct Entry {
     raw: TSNode,
@@ -41,8 +52,12 @@ impl FlatTree {
             Vec::with_capacity(tree.root_node().descendant_count() * 2 / 3 + 16);
         // Indices of the entries whose subtree is still open, outermost first.
         let mut open: Vec<u32> = Vec::new();
+        let named = &*NAMED_KINDS;
         crate::syntax::walk_depth(tree.root_node(), |node, depth| {
-            if node.is_named() {
+            // From the kind id (one read of the node, which `kind` needs anyway) rather
+            // than `is_named` (a second one).
+            let kind = node.kind_id();
+            if named.get(kind as usize).copied().unwrap_or(true) {
                 let depth = depth as u32;
                 while let Some(&top) = open.last() {
                     if entries[top as usize].depth < depth {
@@ -56,7 +71,7 @@ impl FlatTree {
                     start: node.start_byte() as u32,
                     end: 0,
                     depth,
-                    kind: node.kind_id(),
+                    kind,
                     raw: node.into_raw(),
                 });
             }
@@ -195,12 +210,55 @@ impl<'t> Flat<'t> {
         self.walk_kinds(root, base, |_, n, anc| visit(n, anc));
     }
 
+    /// [`Self::walk_with_ancestors`], with each node's index in the array and kind
+    /// id; the index is `None` when `root` is not in the array (an anonymous node).
+    pub fn walk_indexed(
+        &self,
+        root: Node<'t>,
+        base: &[Node<'t>],
+        mut visit: impl FnMut(Option<usize>, u16, Node<'t>, &[Node<'t>]) -> Walk,
+    ) {
+        match self.index_of(root) {
+            Some(i) => self.walk_at(i, base, |i, k, n, anc| visit(Some(i), k, n, anc)),
+            None => crate::syntax::walk_with_ancestors(root, base, |n, anc| {
+                if n.is_named() {
+                    visit(None, n.kind_id(), n, anc)
+                } else {
+                    Walk::Continue
+                }
+            }),
+        }
+    }
+
+    /// The named children of entry `i` other than comments, as nodes, into `out`
+    /// (cleared first): a node's `named_child(k)` walks its children from the first,
+    /// the array does not.
+    pub fn children_nodes(&self, i: usize, out: &mut Vec<Node<'t>>) {
+        out.clear();
+        let comment = *COMMENT_KIND;
+        out.extend(
+            self.children(i)
+                .filter(|&c| self.kind(c) != comment)
+                .map(|c| self.node(c)),
+        );
+    }
+
     /// [`Self::walk_from`], with each node's kind id (read from the array, not the tree).
     pub fn walk_kinds(
         &self,
         root: usize,
         base: &[Node<'t>],
         mut visit: impl FnMut(u16, Node<'t>, &[Node<'t>]) -> Walk,
+    ) {
+        self.walk_at(root, base, |_, k, n, anc| visit(k, n, anc))
+    }
+
+    /// [`Self::walk_kinds`], with each node's index.
+    fn walk_at(
+        &self,
+        root: usize,
+        base: &[Node<'t>],
+        mut visit: impl FnMut(usize, u16, Node<'t>, &[Node<'t>]) -> Walk,
     ) {
         let mut stack: Vec<Node<'t>> = Vec::with_capacity(base.len() + 32);
         stack.extend_from_slice(base);
@@ -212,7 +270,7 @@ impl<'t> Flat<'t> {
             stack.truncate(base.len() + (e.depth as usize - top));
             // SAFETY: as in `node`.
             let node = unsafe { Node::from_raw(e.raw) };
-            match visit(e.kind, node, &stack) {
+            match visit(i, e.kind, node, &stack) {
                 Walk::Stop => return,
                 Walk::Skip => i = e.end as usize,
                 Walk::Continue => {

@@ -40,6 +40,16 @@ impl Import {
 #[derive(Clone, Debug, Default)]
 pub struct Imports {
     pub list: Vec<Import>,
+    /// A bit per local name (see [`name_bit`]): `path_of` runs for every identifier of
+    /// every function body, and most identifiers name no import.
+    names: u64,
+}
+
+/// One of 64 bits for a name, from its length and first byte.
+#[inline]
+fn name_bit(name: &str) -> u64 {
+    let first = name.as_bytes().first().copied().unwrap_or(0) as usize;
+    1 << ((first * 7 + name.len()) & 63)
 }
 
 impl Imports {
@@ -70,11 +80,18 @@ impl Imports {
                 syntax::Walk::Skip
             });
         }
-        Imports { list }
+        let names = list
+            .iter()
+            .filter_map(Import::local_name)
+            .fold(0, |m, n| m | name_bit(n));
+        Imports { list, names }
     }
 
     /// Import path bound to a local package name.
     pub fn path_of(&self, local: &str) -> Option<&str> {
+        if self.names & name_bit(local) == 0 {
+            return None;
+        }
         self.list
             .iter()
             .find(|i| i.local_name() == Some(local))

@@ -8,7 +8,7 @@
 //! is parsed (and its tree dropped if it will not be linted), in parallel, and cached
 //! by the language server per file.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use tree_sitter::Node;
 
@@ -150,7 +150,7 @@ pub struct FileFacts {
     /// One entry per top-level function or method, keyed by the declaration's start.
     pub funcs: Vec<(usize, FuncFacts)>,
     /// Use counts by simple name (functions and methods alike).
-    pub uses: HashMap<String, UseStats>,
+    pub uses: FxHashMap<String, UseStats>,
 }
 
 pub(super) struct FileWalk<'a> {
@@ -166,7 +166,7 @@ pub(super) struct FileWalk<'a> {
     /// Names declared so far inside the current function (any scope). Go declares
     /// before use, so a name not in here cannot shadow a parameter, the receiver or a
     /// package-level name, and needs no scope resolution.
-    pub(super) declared: HashSet<&'a str>,
+    pub(super) declared: FxHashSet<&'a str>,
     pub(super) params: Vec<&'a str>,
     pub(super) recv: Option<&'a str>,
     /// The current function is a package `init` function.
@@ -174,7 +174,28 @@ pub(super) struct FileWalk<'a> {
     /// Per-function state of the net family's part of this walk.
     pub(super) net: NetWalk<'a>,
     scope: FactScope,
+    /// Buffer for the arguments of the call being visited.
+    args: Vec<Node<'a>>,
 }
+
+/// Kind ids the call-shape reader compares against.
+struct CallKinds {
+    comment: u16,
+    argument_list: u16,
+    parenthesized_expression: u16,
+    identifier: u16,
+    selector_expression: u16,
+    field_identifier: u16,
+}
+
+static CALL_KINDS: std::sync::LazyLock<CallKinds> = std::sync::LazyLock::new(|| CallKinds {
+    comment: syntax::kind_id_of("comment"),
+    argument_list: syntax::kind_id_of("argument_list"),
+    parenthesized_expression: syntax::kind_id_of("parenthesized_expression"),
+    identifier: syntax::kind_id_of("identifier"),
+    selector_expression: syntax::kind_id_of("selector_expression"),
+    field_identifier: syntax::kind_id_of("field_identifier"),
+});
 
 /// Extract the facts of one parsed file.
 pub fn extract(
@@ -210,12 +231,13 @@ pub fn extract_with(
             lines,
             out: FileFacts::default(),
             cur: FuncFacts::default(),
-            declared: HashSet::new(),
+            declared: FxHashSet::default(),
             params: Vec::new(),
             recv: None,
             in_init: false,
             net: NetWalk::default(),
             scope,
+            args: Vec::new(),
         };
         for &top in tops {
             match top.kind_str() {
@@ -317,15 +339,16 @@ impl<'a> FileWalk<'a> {
         }
         let base = [root, decl];
         let flat = self.flat;
-        flat.walk_named(body, &base, |kind, n, anc| {
+        flat.walk_indexed(body, &base, |at, kind, n, anc| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
+            let kind = syntax::kind_name(kind);
             if net {
                 netfacts::visit(self, kind, n, anc, decl);
             }
             match kind {
-                "call_expression" => self.on_call(n, anc, decl),
+                "call_expression" => self.on_call(n, at, anc, decl),
                 "identifier" => {
                     let name = text(n, src);
                     if self.params.contains(&name) {
@@ -488,10 +511,77 @@ impl<'a> FileWalk<'a> {
                 || sema::resolve_local(name, op, chain, self.src).is_none())
     }
 
-    fn on_call(&mut self, call: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
-        let Some((operand, name_node)) = syntax::callee(call) else {
-            return;
+    /// The callee (operand, name) and, into `args`, the arguments of `call`: read
+    /// from the flat array when the walk knows the call's index `at` (asking the
+    /// tree for the k-th child walks the sibling list from the first, per call and
+    /// per argument), from the tree otherwise and for unusual shapes.
+    #[allow(clippy::type_complexity)]
+    fn call_shape(
+        &self,
+        call: Node<'a>,
+        at: Option<usize>,
+        args: &mut Vec<Node<'a>>,
+    ) -> Option<(Option<Node<'a>>, Node<'a>)> {
+        let flat = self.flat;
+        let k = &*CALL_KINDS;
+        let from_tree = |args: &mut Vec<Node<'a>>| {
+            args.clear();
+            args.extend(syntax::call_args(call));
+            syntax::callee(call)
         };
+        let Some(at) = at else {
+            return from_tree(args);
+        };
+        let mut kids = flat.children(at).filter(|&c| flat.kind(c) != k.comment);
+        let (Some(first), Some(last)) = (kids.next(), kids.last()) else {
+            return from_tree(args);
+        };
+        if flat.kind(last) != k.argument_list || flat.start(first) != call.start_byte() {
+            return from_tree(args);
+        }
+        flat.children_nodes(last, args);
+        let unparen = |mut i: usize| {
+            while flat.kind(i) == k.parenthesized_expression {
+                match flat.children(i).find(|&c| flat.kind(c) != k.comment) {
+                    Some(inner) => i = inner,
+                    None => break,
+                }
+            }
+            i
+        };
+        let f = unparen(first);
+        if flat.kind(f) == k.identifier {
+            return Some((None, flat.node(f)));
+        }
+        if flat.kind(f) == k.selector_expression {
+            let mut parts = flat.children(f).filter(|&c| flat.kind(c) != k.comment);
+            if let (Some(op), Some(field), None) = (parts.next(), parts.next(), parts.next())
+                && flat.kind(field) == k.field_identifier
+            {
+                return Some((Some(flat.node(unparen(op))), flat.node(field)));
+            }
+        }
+        syntax::callee(call)
+    }
+
+    fn on_call(&mut self, call: Node<'a>, at: Option<usize>, anc: &[Node<'a>], decl: Node<'a>) {
+        // The argument buffer is reused from call to call (taken, then put back).
+        let mut args = std::mem::take(&mut self.args);
+        if let Some((operand, name_node)) = self.call_shape(call, at, &mut args) {
+            self.on_call_parts(call, operand, name_node, &args, anc, decl);
+        }
+        self.args = args;
+    }
+
+    fn on_call_parts(
+        &mut self,
+        call: Node<'a>,
+        operand: Option<Node<'a>>,
+        name_node: Node<'a>,
+        call_args: &[Node<'a>],
+        anc: &[Node<'a>],
+        decl: Node<'a>,
+    ) {
         let name = text(name_node, self.src);
         // `f(...)` of a builtin or a local func value: no function of the package.
         let not_a_func = operand.is_none()
@@ -499,7 +589,7 @@ impl<'a> FileWalk<'a> {
                 || (self.declared.contains(name)
                     && sema::resolve_local(name, name_node, anc, self.src).is_some()));
         if self.scope.net && !not_a_func {
-            netfacts::on_call(self, call, operand, name_node, anc, decl);
+            netfacts::on_call(self, call, operand, name_node, call_args, anc, decl);
         }
         if self.scope.lock {
             // Lock family: blocking calls, channel makes, unlocks (see `index::lock`).
@@ -508,6 +598,7 @@ impl<'a> FileWalk<'a> {
                 op: operand,
                 name: name_node,
                 decl,
+                args: call_args,
             };
             super::lock::on_call(
                 &mut self.cur.lock,
@@ -551,9 +642,9 @@ impl<'a> FileWalk<'a> {
         }
         let in_init = self.in_init;
         self.use_of(name).bump(kind, in_init);
-        let args: Vec<Option<Target>> = syntax::call_args(call)
-            .into_iter()
-            .map(|a| {
+        let args: Vec<Option<Target>> = call_args
+            .iter()
+            .map(|&a| {
                 let a = if a.kind_str() == "variadic_argument" {
                     a.named_child(0).unwrap_or(a)
                 } else {
@@ -721,5 +812,78 @@ impl<'a> FileWalk<'a> {
         }
         fields.reverse();
         Some(Target { root, fields })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SourceFile;
+
+    /// The call shape read from the array is the tree's, on every call of every
+    /// fixture (comments inside calls, parentheses, generics and broken code included).
+    #[test]
+    fn call_shape_from_the_array_matches_the_tree() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let mut files = vec![(
+            "inline.go".to_string(),
+            "package p\nfunc f() {\n\t(g)(1, /* c */ 2)\n\t(x.y).z(a...)\n\tx . /* c */ m()\n\th[int](3)\n\tfunc() {}()\n\tq(\n}\n"
+                .to_string(),
+        )];
+        for dir in std::fs::read_dir(&root).unwrap() {
+            for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+                let p = f.unwrap().path();
+                if p.extension().is_some_and(|e| e == "go") {
+                    files.push((
+                        p.display().to_string(),
+                        std::fs::read_to_string(&p).unwrap(),
+                    ));
+                }
+            }
+        }
+        let mut calls = 0;
+        for (path, text) in files {
+            let file = SourceFile::from_string(&path, text).unwrap();
+            let flat = file.flat();
+            let imports = Imports::default();
+            let lines = LineIndex::new(&file.text);
+            let w = FileWalk {
+                flat,
+                src: &file.text,
+                imports: &imports,
+                lines: &lines,
+                out: FileFacts::default(),
+                cur: FuncFacts::default(),
+                declared: FxHashSet::default(),
+                params: Vec::new(),
+                recv: None,
+                in_init: false,
+                net: NetWalk::default(),
+                scope: FactScope::ALL,
+                args: Vec::new(),
+            };
+            for i in 0..flat.len() {
+                if syntax::kind_name(flat.kind(i)) != "call_expression" {
+                    continue;
+                }
+                let call = flat.node(i);
+                let mut args = Vec::new();
+                let got = w.call_shape(call, Some(i), &mut args);
+                assert_eq!(
+                    got,
+                    syntax::callee(call),
+                    "{path}: callee at {}",
+                    call.start_byte()
+                );
+                assert_eq!(
+                    args,
+                    syntax::call_args(call),
+                    "{path}: args at {}",
+                    call.start_byte()
+                );
+                calls += 1;
+            }
+        }
+        assert!(calls > 500, "only {calls} calls seen");
     }
 }

@@ -9,6 +9,8 @@
 //! ([`PackageIndex::callee_io`]), so fields declared in other files resolve.
 
 use std::collections::HashSet;
+
+use rustc_hash::FxHashSet;
 use std::ops::Range;
 use std::path::Path;
 
@@ -162,7 +164,7 @@ struct Scope<'s, 'h, 't> {
 /// function `decl`, and what the typed ones hold.
 #[derive(Clone, Copy)]
 struct Fast<'h, 't> {
-    declared: &'h HashSet<&'h str>,
+    declared: &'h FxHashSet<&'h str>,
     locals: &'h [(String, RootRef)],
     decl: Node<'t>,
 }
@@ -172,7 +174,7 @@ impl<'s, 'h, 't> Scope<'s, 'h, 't> {
     fn in_walk(
         src: &'s str,
         imports: &'s Imports,
-        declared: &'h HashSet<&'h str>,
+        declared: &'h FxHashSet<&'h str>,
         locals: &'h [(String, RootRef)],
         decl: Node<'t>,
     ) -> Self {
@@ -722,7 +724,7 @@ pub(super) fn on_decl(
     decl: Node<'_>,
     src: &str,
     imports: &Imports,
-    declared: &HashSet<&str>,
+    declared: &FxHashSet<&str>,
 ) {
     let (names, values, ty) = if stmt.kind_str() == "var_spec" {
         let names: Vec<Node> = syntax::name_children(stmt).collect();
@@ -788,6 +790,8 @@ pub(super) struct CallAt<'t> {
     pub op: Option<Node<'t>>,
     pub name: Node<'t>,
     pub decl: Node<'t>,
+    /// The call's arguments (comments left out).
+    pub args: &'t [Node<'t>],
 }
 
 /// Record what a call contributes: a blocking candidate, an unlock, a channel make.
@@ -799,13 +803,14 @@ pub(super) fn on_call(
     anc: &[Node<'_>],
     src: &str,
     imports: &Imports,
-    declared: &HashSet<&str>,
+    declared: &FxHashSet<&str>,
 ) {
     let CallAt {
         call,
         op,
         name,
         decl,
+        args,
     } = at;
     let fname = text(name, src);
     let Some(op) = op else {
@@ -832,9 +837,7 @@ pub(super) fn on_call(
         .and_then(|n| imports.path_of(n));
     let pkg_func = pkg_path.is_some_and(|p| catalog::builtin_func(p, fname));
     let method = pkg_path.is_none() && catalog::builtin_method_name(fname);
-    let first_arg = syntax::call_arg_list(call)
-        .and_then(|a| a.named_child(0))
-        .filter(|a| a.kind_str() != "comment");
+    let first_arg = args.first().copied();
     let ctx_first = pkg_path.is_none() && first_arg.is_some_and(|a| may_be_context(a, src));
     if !(pkg_func || method || ctx_first) {
         return;

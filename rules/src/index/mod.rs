@@ -247,7 +247,7 @@ pub struct PackageIndex {
     pub vars: HashMap<String, VarDef>,
     pub consts: HashMap<String, ConstDef>,
     /// How each function or method name is referred to across the package.
-    pub uses: HashMap<String, UseStats>,
+    pub uses: rustc_hash::FxHashMap<String, UseStats>,
     pub gomod: Option<Arc<GoMod>>,
     /// Language version override from the settings (wins over go.mod).
     pub go_version_override: Option<GoVersion>,

@@ -22,7 +22,7 @@
 //! deadline on (directly or through same-package calls), and which parameters every
 //! visible caller hands over with a deadline already set.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -253,10 +253,10 @@ pub fn is_reader_method(name: &str) -> bool {
 #[derive(Default)]
 pub(super) struct NetWalk<'a> {
     /// Names of the locals in `facts.locals`: only these are worth resolving.
-    names: HashSet<&'a str>,
+    names: FxHashSet<&'a str>,
     /// Recorded locals whose name has been declared only once so far in the function:
     /// every use refers to that declaration (Go declares before use).
-    unique: HashMap<&'a str, usize>,
+    unique: FxHashMap<&'a str, usize>,
     /// Bit n: parameter n is declared with a connection type.
     conn_params: u64,
     facts: NetFacts,
@@ -537,6 +537,7 @@ pub(super) fn on_call<'a>(
     call: Node<'a>,
     op: Option<Node<'a>>,
     name_node: Node<'a>,
+    args: &[Node<'a>],
     anc: &[Node<'a>],
     decl: Node<'a>,
 ) {
@@ -545,13 +546,13 @@ pub(super) fn on_call<'a>(
     let Some(op) = op else {
         // `f(...)`: a same-package function (the caller left out builtins and local
         // func values).
-        record_call(w, call, None, name, anc, decl);
+        record_call(w, call, None, name, args, anc, decl);
         return;
     };
     if let Some(path) = import_path(w, op, anc) {
         // A function of another package: only the reading ones matter.
         if let Some(&(_, _, k)) = READ_FUNCS.iter().find(|(p, n, _)| *p == path && *n == name)
-            && let Some(arg) = syntax::call_args(call).get(k)
+            && let Some(arg) = args.get(k)
             && let Some((t, via)) = reader_base(w, *arg, anc, decl)
         {
             w.net.facts.reads.push(NetRead {
@@ -581,7 +582,7 @@ pub(super) fn on_call<'a>(
             at,
         });
     }
-    record_call(w, call, Some(op), name, anc, decl);
+    record_call(w, call, Some(op), name, args, anc, decl);
 }
 
 /// A deadline set on a local we did not track: remember the local (as opaque) so
@@ -629,6 +630,7 @@ fn record_call<'a>(
     call: Node<'a>,
     op: Option<Node<'a>>,
     name: &str,
+    call_args: &[Node<'a>],
     anc: &[Node<'a>],
     decl: Node<'a>,
 ) {
@@ -640,23 +642,21 @@ fn record_call<'a>(
             w.recv == Some(n) || w.params.contains(&n) || w.net.names.contains(n)
         })
     };
-    let any_arg = syntax::call_arg_list(call).is_some_and(|list| {
-        syntax::short_named_children(list).any(|a| {
-            let a = if a.kind_str() == "variadic_argument" {
-                a.named_child(0).unwrap_or(a)
-            } else {
-                a
-            };
-            interesting(a)
-        })
+    let any_arg = call_args.iter().any(|&a| {
+        let a = if a.kind_str() == "variadic_argument" {
+            a.named_child(0).unwrap_or(a)
+        } else {
+            a
+        };
+        interesting(a)
     });
     if !any_arg && !op.is_some_and(interesting) {
         return;
     }
     let recv = op.and_then(|o| target_full(w, o, anc, decl, false, false));
-    let args: Vec<Option<Target>> = syntax::call_args(call)
-        .into_iter()
-        .map(|a| {
+    let args: Vec<Option<Target>> = call_args
+        .iter()
+        .map(|&a| {
             let a = if a.kind_str() == "variadic_argument" {
                 a.named_child(0).unwrap_or(a)
             } else {
