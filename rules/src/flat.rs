@@ -24,25 +24,61 @@ static NAMED_KINDS: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(||
 static COMMENT_KIND: std::sync::LazyLock<u16> =
     std::sync::LazyLock::new(|| crate::syntax::kind_id_of("comment"));
 
+/// Kind ids [`Flat::call_parts`] compares against.
+struct CallKinds {
+    comment: u16,
+    argument_list: u16,
+    parenthesized_expression: u16,
+    identifier: u16,
+    selector_expression: u16,
+    field_identifier: u16,
+}
+
+static CALL_KINDS: std::sync::LazyLock<CallKinds> = std::sync::LazyLock::new(|| {
+    let id = crate::syntax::kind_id_of;
+    CallKinds {
+        comment: id("comment"),
+        argument_list: id("argument_list"),
+        parenthesized_expression: id("parenthesized_expression"),
+        identifier: id("identifier"),
+        selector_expression: id("selector_expression"),
+        field_identifier: id("field_identifier"),
+    }
+});
+
+/// A node handle without its tree pointer (the same for every entry, kept once in
+/// [`FlatTree`]): 32 bytes instead of 48, and the array is written once and read by
+/// every pass, so its size is cache misses.
 #[derive(Clone, Copy)]
 struct Entry {
-    raw: TSNode,
-    start: u32,
+    /// The handle's context: start byte, row and column.
+    start: [u32; 3],
+    /// The handle's alias symbol (its fourth context word).
+    alias: u16,
+    kind: u16,
+    id: *const std::ffi::c_void,
     /// Index just past this node's subtree.
     end: u32,
     depth: u32,
-    kind: u16,
 }
 
 /// The named nodes of one tree, in preorder. Built by [`crate::SourceFile::flat`].
 pub struct FlatTree {
     entries: Vec<Entry>,
+    tree: *const tree_sitter::ffi::TSTree,
 }
+
+// SAFETY: the tree pointer is only turned back into nodes borrowed from the `Tree` a
+// view borrows (see `view`), which is `Send + Sync`.
+unsafe impl Send for FlatTree {}
+unsafe impl Sync for FlatTree {}
 
 // SAFETY: an entry is a copy of a node handle into one immutable `Tree`, which the
 // owning `SourceFile` keeps alive and never replaces; `Node` itself is `Send + Sync`.
 unsafe impl Send for Entry {}
 unsafe impl Sync for Entry {}
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 32);
 
 impl FlatTree {
     pub fn build(tree: &Tree) -> FlatTree {
@@ -67,12 +103,14 @@ impl FlatTree {
                     open.pop();
                 }
                 open.push(entries.len() as u32);
+                let raw = node.into_raw();
                 entries.push(Entry {
-                    start: node.start_byte() as u32,
+                    start: [raw.context[0], raw.context[1], raw.context[2]],
+                    alias: raw.context[3] as u16,
+                    kind,
+                    id: raw.id,
                     end: 0,
                     depth,
-                    kind,
-                    raw: node.into_raw(),
                 });
             }
             Walk::Continue
@@ -81,13 +119,18 @@ impl FlatTree {
         for i in open {
             entries[i as usize].end = len;
         }
-        FlatTree { entries }
+        FlatTree {
+            entries,
+            tree: tree.root_node().into_raw().tree,
+        }
     }
 
     /// The nodes, borrowed from `tree`, which must be the tree this was built from.
-    pub(crate) fn view<'t>(&'t self, _tree: &'t Tree) -> Flat<'t> {
+    pub(crate) fn view<'t>(&'t self, tree: &'t Tree) -> Flat<'t> {
+        debug_assert_eq!(tree.root_node().into_raw().tree, self.tree);
         Flat {
             entries: &self.entries,
+            tree: self.tree,
             _tree: PhantomData,
         }
     }
@@ -97,8 +140,13 @@ impl FlatTree {
 #[derive(Clone, Copy)]
 pub struct Flat<'t> {
     entries: &'t [Entry],
+    tree: *const tree_sitter::ffi::TSTree,
     _tree: PhantomData<&'t Tree>,
 }
+
+// SAFETY: as for `FlatTree`.
+unsafe impl Send for Flat<'_> {}
+unsafe impl Sync for Flat<'_> {}
 
 impl<'t> Flat<'t> {
     pub fn len(&self) -> usize {
@@ -109,11 +157,20 @@ impl<'t> Flat<'t> {
         self.entries.is_empty()
     }
 
+    #[inline]
+    fn raw(&self, e: &Entry) -> TSNode {
+        TSNode {
+            context: [e.start[0], e.start[1], e.start[2], u32::from(e.alias)],
+            id: e.id,
+            tree: self.tree,
+        }
+    }
+
     /// The `i`-th named node in preorder.
     #[inline]
     pub fn node(&self, i: usize) -> Node<'t> {
         // SAFETY: the handle was taken from the tree this view borrows (see `view`).
-        unsafe { Node::from_raw(self.entries[i].raw) }
+        unsafe { Node::from_raw(self.raw(&self.entries[i])) }
     }
 
     #[inline]
@@ -121,10 +178,16 @@ impl<'t> Flat<'t> {
         self.entries[i].kind
     }
 
+    /// The id of entry `i`'s node ([`Node::id`]).
+    #[inline]
+    pub fn id(&self, i: usize) -> usize {
+        self.entries[i].id as usize
+    }
+
     /// Byte offset where entry `i` starts.
     #[inline]
     pub fn start(&self, i: usize) -> usize {
-        self.entries[i].start as usize
+        self.entries[i].start[0] as usize
     }
 
     /// The kind ids of all entries, in preorder.
@@ -141,12 +204,12 @@ impl<'t> Flat<'t> {
     /// Where `node` is in the array (`None` for an anonymous node or another tree's).
     pub fn index_of(&self, node: Node<'t>) -> Option<usize> {
         let start = node.start_byte() as u32;
-        let first = self.entries.partition_point(|e| e.start < start);
+        let first = self.entries.partition_point(|e| e.start[0] < start);
         let id = node.id();
         self.entries[first..]
             .iter()
-            .take_while(|e| e.start == start)
-            .position(|e| e.raw.id as usize == id)
+            .take_while(|e| e.start[0] == start)
+            .position(|e| e.id as usize == id)
             .map(|p| first + p)
     }
 
@@ -243,6 +306,60 @@ impl<'t> Flat<'t> {
         );
     }
 
+    /// The callee (operand, name) of `call`, entry `at`, as [`crate::syntax::callee`]
+    /// gives it, and with `args` its arguments, as [`crate::syntax::call_args`] gives
+    /// them: read from the array (asking the tree for a node's k-th child walks its
+    /// sibling list from the first, per call and per argument); from the tree for
+    /// unusual shapes.
+    #[allow(clippy::type_complexity)]
+    pub fn call_parts(
+        &self,
+        at: usize,
+        call: Node<'t>,
+        mut args: Option<&mut Vec<Node<'t>>>,
+    ) -> Option<(Option<Node<'t>>, Node<'t>)> {
+        let k = &*CALL_KINDS;
+        let from_tree = |args: Option<&mut Vec<Node<'t>>>| {
+            if let Some(args) = args {
+                args.clear();
+                args.extend(crate::syntax::call_args(call));
+            }
+            crate::syntax::callee(call)
+        };
+        let mut kids = self.children(at).filter(|&c| self.kind(c) != k.comment);
+        let (Some(first), Some(last)) = (kids.next(), kids.last()) else {
+            return from_tree(args);
+        };
+        if self.kind(last) != k.argument_list || self.start(first) != call.start_byte() {
+            return from_tree(args);
+        }
+        if let Some(args) = args.as_deref_mut() {
+            self.children_nodes(last, args);
+        }
+        let unparen = |mut i: usize| {
+            while self.kind(i) == k.parenthesized_expression {
+                match self.children(i).find(|&c| self.kind(c) != k.comment) {
+                    Some(inner) => i = inner,
+                    None => break,
+                }
+            }
+            i
+        };
+        let f = unparen(first);
+        if self.kind(f) == k.identifier {
+            return Some((None, self.node(f)));
+        }
+        if self.kind(f) == k.selector_expression {
+            let mut parts = self.children(f).filter(|&c| self.kind(c) != k.comment);
+            if let (Some(op), Some(field), None) = (parts.next(), parts.next(), parts.next())
+                && self.kind(field) == k.field_identifier
+            {
+                return Some((Some(self.node(unparen(op))), self.node(field)));
+            }
+        }
+        crate::syntax::callee(call)
+    }
+
     /// [`Self::walk_from`], with each node's kind id (read from the array, not the tree).
     pub fn walk_kinds(
         &self,
@@ -254,7 +371,7 @@ impl<'t> Flat<'t> {
     }
 
     /// [`Self::walk_kinds`], with each node's index.
-    fn walk_at(
+    pub(crate) fn walk_at(
         &self,
         root: usize,
         base: &[Node<'t>],
@@ -269,7 +386,7 @@ impl<'t> Flat<'t> {
             let e = &self.entries[i];
             stack.truncate(base.len() + (e.depth as usize - top));
             // SAFETY: as in `node`.
-            let node = unsafe { Node::from_raw(e.raw) };
+            let node = unsafe { Node::from_raw(self.raw(e)) };
             match visit(i, e.kind, node, &stack) {
                 Walk::Stop => return,
                 Walk::Skip => i = e.end as usize,

@@ -310,14 +310,16 @@ pub fn declares<'t>(stmt: Node<'t>, name: &str, src: &str) -> Option<LocalDecl<'
     match stmt.kind_str() {
         "short_var_declaration" => {
             let left = stmt.field(F.left)?;
-            let rights = stmt
-                .field(F.right)
-                .map(syntax::expr_list)
-                .unwrap_or_default();
             let lefts = syntax::expr_list(left);
-            let single_call = lefts.len() > 1 && rights.len() == 1;
             for (i, id) in lefts.iter().enumerate() {
                 if id.kind_str() == "identifier" && text(*id, src) == name {
+                    // The values only for the declaration asked about (this runs for
+                    // every statement before a use).
+                    let rights = stmt
+                        .field(F.right)
+                        .map(syntax::expr_list)
+                        .unwrap_or_default();
+                    let single_call = lefts.len() > 1 && rights.len() == 1;
                     let value = if single_call {
                         None
                     } else {

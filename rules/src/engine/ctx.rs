@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     diagnostics: RefCell<Vec<Diagnostic>>,
     /// The last call's callee: every call-expression rule asks for it in turn.
     last_callee: Cell<Option<(usize, Callee<'a>)>>,
+    /// Index in `flat` of the node the dispatch walk is visiting (set by the engine).
+    at: Cell<Option<usize>>,
     /// The file's nodes in preorder, for the rules' own subtree walks.
     flat: Flat<'a>,
     /// For [`Self::binds_to_call`]: each callee asked about, and the names bound to it.
@@ -51,6 +53,7 @@ impl<'a> Ctx<'a> {
             rule: Cell::new(None),
             diagnostics: RefCell::new(Vec::new()),
             last_callee: Cell::new(None),
+            at: Cell::new(None),
             flat,
             bound: RefCell::new(Vec::new()),
         }
@@ -228,6 +231,11 @@ impl<'a> Ctx<'a> {
         unshadowed || sema::resolve_local(name, ident, ancestors, self.src()).is_none()
     }
 
+    /// The engine is about to hand entry `i` of the flat array to the rules.
+    pub(crate) fn set_at(&self, i: usize) {
+        self.at.set(Some(i));
+    }
+
     /// [`syntax::callee`], remembered for the last call asked about.
     pub fn callee(&self, call: Node<'a>) -> Callee<'a> {
         if let Some((id, c)) = self.last_callee.get()
@@ -235,7 +243,11 @@ impl<'a> Ctx<'a> {
         {
             return c;
         }
-        let c = syntax::callee(call);
+        // Read from the flat array when `call` is the node being dispatched.
+        let c = match self.at.get() {
+            Some(i) if self.flat.id(i) == call.id() => self.flat.call_parts(i, call, None),
+            _ => syntax::callee(call),
+        };
         self.last_callee.set(Some((call.id(), c)));
         c
     }

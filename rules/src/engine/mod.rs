@@ -317,7 +317,7 @@ impl Engine {
         d: &mut Dispatch,
         subtree: bool,
     ) {
-        let mut visit = |kind: u16, node: Node<'a>, stack: &[Node<'a>]| {
+        let mut visit = |i: usize, kind: u16, node: Node<'a>, stack: &[Node<'a>]| {
             if kind == self.comment_kind {
                 d.comments.push(node.start_byte()..node.end_byte());
             }
@@ -326,6 +326,10 @@ impl Engine {
             } else {
                 None
             };
+            let wants = wants.filter(|w| !w.is_empty());
+            if wants.is_some() {
+                ctx.set_at(i);
+            }
             for &pos in wants.into_iter().flatten() {
                 let pos = pos as usize;
                 if !active[pos] || d.failed[pos] {
@@ -341,11 +345,11 @@ impl Engine {
             }
         };
         if !subtree {
-            visit(flat.kind(at), flat.node(at), base);
+            visit(at, flat.kind(at), flat.node(at), base);
             return;
         }
-        flat.walk_kinds(at, base, |kind, node, stack| {
-            visit(kind, node, stack);
+        flat.walk_at(at, base, |i, kind, node, stack| {
+            visit(i, kind, node, stack);
             crate::syntax::Walk::Continue
         });
     }

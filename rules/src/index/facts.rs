@@ -178,25 +178,6 @@ pub(super) struct FileWalk<'a> {
     args: Vec<Node<'a>>,
 }
 
-/// Kind ids the call-shape reader compares against.
-struct CallKinds {
-    comment: u16,
-    argument_list: u16,
-    parenthesized_expression: u16,
-    identifier: u16,
-    selector_expression: u16,
-    field_identifier: u16,
-}
-
-static CALL_KINDS: std::sync::LazyLock<CallKinds> = std::sync::LazyLock::new(|| CallKinds {
-    comment: syntax::kind_id_of("comment"),
-    argument_list: syntax::kind_id_of("argument_list"),
-    parenthesized_expression: syntax::kind_id_of("parenthesized_expression"),
-    identifier: syntax::kind_id_of("identifier"),
-    selector_expression: syntax::kind_id_of("selector_expression"),
-    field_identifier: syntax::kind_id_of("field_identifier"),
-});
-
 /// Extract the facts of one parsed file.
 pub fn extract(
     flat: Flat<'_>,
@@ -511,10 +492,8 @@ impl<'a> FileWalk<'a> {
                 || sema::resolve_local(name, op, chain, self.src).is_none())
     }
 
-    /// The callee (operand, name) and, into `args`, the arguments of `call`: read
-    /// from the flat array when the walk knows the call's index `at` (asking the
-    /// tree for the k-th child walks the sibling list from the first, per call and
-    /// per argument), from the tree otherwise and for unusual shapes.
+    /// The callee and, into `args`, the arguments of `call` ([`Flat::call_parts`]
+    /// when the walk knows the call's index `at`).
     #[allow(clippy::type_complexity)]
     fn call_shape(
         &self,
@@ -522,46 +501,14 @@ impl<'a> FileWalk<'a> {
         at: Option<usize>,
         args: &mut Vec<Node<'a>>,
     ) -> Option<(Option<Node<'a>>, Node<'a>)> {
-        let flat = self.flat;
-        let k = &*CALL_KINDS;
-        let from_tree = |args: &mut Vec<Node<'a>>| {
-            args.clear();
-            args.extend(syntax::call_args(call));
-            syntax::callee(call)
-        };
-        let Some(at) = at else {
-            return from_tree(args);
-        };
-        let mut kids = flat.children(at).filter(|&c| flat.kind(c) != k.comment);
-        let (Some(first), Some(last)) = (kids.next(), kids.last()) else {
-            return from_tree(args);
-        };
-        if flat.kind(last) != k.argument_list || flat.start(first) != call.start_byte() {
-            return from_tree(args);
-        }
-        flat.children_nodes(last, args);
-        let unparen = |mut i: usize| {
-            while flat.kind(i) == k.parenthesized_expression {
-                match flat.children(i).find(|&c| flat.kind(c) != k.comment) {
-                    Some(inner) => i = inner,
-                    None => break,
-                }
-            }
-            i
-        };
-        let f = unparen(first);
-        if flat.kind(f) == k.identifier {
-            return Some((None, flat.node(f)));
-        }
-        if flat.kind(f) == k.selector_expression {
-            let mut parts = flat.children(f).filter(|&c| flat.kind(c) != k.comment);
-            if let (Some(op), Some(field), None) = (parts.next(), parts.next(), parts.next())
-                && flat.kind(field) == k.field_identifier
-            {
-                return Some((Some(flat.node(unparen(op))), flat.node(field)));
+        match at {
+            Some(at) => self.flat.call_parts(at, call, Some(args)),
+            None => {
+                args.clear();
+                args.extend(syntax::call_args(call));
+                syntax::callee(call)
             }
         }
-        syntax::callee(call)
     }
 
     fn on_call(&mut self, call: Node<'a>, at: Option<usize>, anc: &[Node<'a>], decl: Node<'a>) {
@@ -677,6 +624,14 @@ impl<'a> FileWalk<'a> {
     /// A use of a parameter of the top-level function: does its value escape here?
     /// (Passing it to a call is judged when the package resolves the callee.)
     fn on_param_use(&mut self, id: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
+        // The commonest use, `p.x` (or the field `x.p`, no use of `p` at all), lets
+        // nothing escape: no need to resolve or classify it.
+        if anc
+            .last()
+            .is_some_and(|p| p.kind_str() == "selector_expression")
+        {
+            return;
+        }
         let name = text(id, self.src);
         let index = if self.declared.contains(name) {
             let Some(LocalDecl::Param { func, index, .. }) =

@@ -315,11 +315,14 @@ impl PackageIndex {
                     file: fi,
                     ..f.clone()
                 });
-                let body = file
-                    .facts
-                    .funcs
-                    .iter()
-                    .find(|(start, _)| *start == f.range.start)
+                // Facts are kept in source order: found by bisection (a linear search
+                // per function was quadratic in big files).
+                let funcs = &file.facts.funcs;
+                let at = funcs.partition_point(|(start, _)| *start < f.range.start);
+                let body = funcs
+                    .get(at)
+                    .filter(|(start, _)| *start == f.range.start)
+                    .or_else(|| funcs.iter().find(|(start, _)| *start == f.range.start))
                     .map(|(_, facts)| {
                         let mut facts = facts.clone();
                         if !uses_net {
