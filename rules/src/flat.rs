@@ -32,6 +32,7 @@ struct CallKinds {
     identifier: u16,
     selector_expression: u16,
     field_identifier: u16,
+    expression_list: u16,
 }
 
 static CALL_KINDS: std::sync::LazyLock<CallKinds> = std::sync::LazyLock::new(|| {
@@ -43,6 +44,7 @@ static CALL_KINDS: std::sync::LazyLock<CallKinds> = std::sync::LazyLock::new(|| 
         identifier: id("identifier"),
         selector_expression: id("selector_expression"),
         field_identifier: id("field_identifier"),
+        expression_list: id("expression_list"),
     }
 });
 
@@ -316,7 +318,7 @@ impl<'t> Flat<'t> {
         &self,
         at: usize,
         call: Node<'t>,
-        mut args: Option<&mut Vec<Node<'t>>>,
+        args: Option<&mut Vec<Node<'t>>>,
     ) -> Option<(Option<Node<'t>>, Node<'t>)> {
         let k = &*CALL_KINDS;
         let from_tree = |args: Option<&mut Vec<Node<'t>>>| {
@@ -333,7 +335,7 @@ impl<'t> Flat<'t> {
         if self.kind(last) != k.argument_list || self.start(first) != call.start_byte() {
             return from_tree(args);
         }
-        if let Some(args) = args.as_deref_mut() {
+        if let Some(args) = args {
             self.children_nodes(last, args);
         }
         let unparen = |mut i: usize| {
@@ -358,6 +360,29 @@ impl<'t> Flat<'t> {
             }
         }
         crate::syntax::callee(call)
+    }
+
+    /// The items of the `left` and `right` expression lists of an assignment or short
+    /// variable declaration (entry `at`), into `left` and `right`, as
+    /// [`crate::syntax::expr_list`] gives them; false (and nothing read) for any other
+    /// shape, which the caller reads from the tree.
+    pub fn assignment_sides(
+        &self,
+        at: usize,
+        left: &mut Vec<Node<'t>>,
+        right: &mut Vec<Node<'t>>,
+    ) -> bool {
+        let k = &*CALL_KINDS;
+        let mut kids = self.children(at).filter(|&c| self.kind(c) != k.comment);
+        let (Some(l), Some(r), None) = (kids.next(), kids.next(), kids.next()) else {
+            return false;
+        };
+        if self.kind(l) != k.expression_list || self.kind(r) != k.expression_list {
+            return false;
+        }
+        self.children_nodes(l, left);
+        self.children_nodes(r, right);
+        true
     }
 
     /// [`Self::walk_from`], with each node's kind id (read from the array, not the tree).

@@ -431,14 +431,19 @@ fn func_def(file: usize, decl: Node<'_>, src: &str, imports: &Imports) -> Option
     let params = decl
         .field(F.parameters)
         .map(|p| {
+            // The types of `...T` parameters (asking a type for its parent would
+            // descend from the root of the file, per parameter).
+            let variadic: Vec<usize> = syntax::short_named_children(p)
+                .filter(|d| d.kind_str() == "variadic_parameter_declaration")
+                .filter_map(|d| d.field(F.ty))
+                .map(|t| t.id())
+                .collect();
             sema::param_names(p, src)
                 .into_iter()
                 .map(|(_, name, ty)| ParamDef {
                     name: name.map(|n| text(n, src).to_string()),
                     ty: TypeRef::from_node(ty, src, imports),
-                    variadic: ty
-                        .parent()
-                        .is_some_and(|p| p.kind_str() == "variadic_parameter_declaration"),
+                    variadic: variadic.contains(&ty.id()),
                 })
                 .collect()
         })

@@ -176,6 +176,11 @@ pub(super) struct FileWalk<'a> {
     scope: FactScope,
     /// Buffer for the arguments of the call being visited.
     args: Vec<Node<'a>>,
+    /// The left and right items of the assignment or short declaration being visited,
+    /// and whether it has each side ([`Self::load_sides`]).
+    pub(super) lhs: Vec<Node<'a>>,
+    pub(super) rhs: Vec<Node<'a>>,
+    pub(super) sides: (bool, bool),
 }
 
 /// Extract the facts of one parsed file.
@@ -219,6 +224,9 @@ pub fn extract_with(
             net: NetWalk::default(),
             scope,
             args: Vec::new(),
+            lhs: Vec::new(),
+            rhs: Vec::new(),
+            sides: (false, false),
         };
         for &top in tops {
             match top.kind_str() {
@@ -325,6 +333,9 @@ impl<'a> FileWalk<'a> {
                 return Walk::Skip;
             }
             let kind = syntax::kind_name(kind);
+            if kind == "short_var_declaration" || net && kind == "assignment_statement" {
+                self.load_sides(n, at);
+            }
             if net {
                 netfacts::visit(self, kind, n, anc, decl);
             }
@@ -363,8 +374,13 @@ impl<'a> FileWalk<'a> {
                     if lock {
                         self.lock_decl(n, decl);
                     }
-                    self.declare_list(n.field(F.left));
-                    self.on_alias(n);
+                    for i in 0..self.lhs.len() {
+                        let id = self.lhs[i];
+                        if id.kind_str() == "identifier" {
+                            self.declared.insert(text(id, src));
+                        }
+                    }
+                    self.on_alias();
                 }
                 "var_spec" | "const_spec" => {
                     if lock {
@@ -399,9 +415,16 @@ impl<'a> FileWalk<'a> {
     /// Lock family: what the locals a declaration introduces hold (before they count as
     /// declared).
     fn lock_decl(&mut self, n: Node<'a>, decl: Node<'a>) {
+        // A short declaration's sides were read already (`load_sides`).
+        let sides = (n.kind_str() == "short_var_declaration").then_some((
+            self.sides.0,
+            &self.lhs[..],
+            &self.rhs[..],
+        ));
         super::lock::on_decl(
             &mut self.cur.lock,
             n,
+            sides,
             decl,
             self.src,
             self.imports,
@@ -680,15 +703,32 @@ impl<'a> FileWalk<'a> {
     }
 
     /// `v := x.f`: remember the local `v` as an alias of field `f`.
-    fn on_alias(&mut self, stmt: Node<'a>) {
-        let (Some(left), Some(right)) = (stmt.field(F.left), stmt.field(F.right)) else {
-            return;
-        };
-        let lefts = syntax::expr_list(left);
-        let rights = syntax::expr_list(right);
-        if lefts.len() != rights.len() {
+    /// Read the sides of assignment or short declaration `n` (entry `at`) into
+    /// `lhs` / `rhs`, once: the net, lock, alias and declaration parts all need them.
+    fn load_sides(&mut self, n: Node<'a>, at: Option<usize>) {
+        let flat = self.flat;
+        if let Some(at) = at
+            && flat.assignment_sides(at, &mut self.lhs, &mut self.rhs)
+        {
+            self.sides = (true, true);
             return;
         }
+        let (left, right) = (n.field(F.left), n.field(F.right));
+        self.lhs.clear();
+        self.rhs.clear();
+        self.lhs
+            .extend(left.map(syntax::expr_list).unwrap_or_default());
+        self.rhs
+            .extend(right.map(syntax::expr_list).unwrap_or_default());
+        self.sides = (left.is_some(), right.is_some());
+    }
+
+    /// `local := x.field` (the short declaration just visited).
+    fn on_alias(&mut self) {
+        if self.sides != (true, true) || self.lhs.len() != self.rhs.len() {
+            return;
+        }
+        let (lefts, rights) = (&self.lhs, &self.rhs);
         for (l, r) in lefts.iter().zip(rights.iter()) {
             let r = syntax::unparen(*r);
             if l.kind_str() != "identifier" || r.kind_str() != "selector_expression" {
@@ -775,7 +815,7 @@ mod tests {
     use super::*;
     use crate::SourceFile;
 
-    /// The call shape read from the array is the tree's, on every call of every
+    /// The call shape and assignment sides read from the array are the tree's, on every call and assignment of every
     /// fixture (comments inside calls, parentheses, generics and broken code included).
     #[test]
     fn call_shape_from_the_array_matches_the_tree() {
@@ -796,7 +836,7 @@ mod tests {
                 }
             }
         }
-        let mut calls = 0;
+        let (mut calls, mut sides) = (0, 0);
         for (path, text) in files {
             let file = SourceFile::from_string(&path, text).unwrap();
             let flat = file.flat();
@@ -816,6 +856,9 @@ mod tests {
                 net: NetWalk::default(),
                 scope: FactScope::ALL,
                 args: Vec::new(),
+                lhs: Vec::new(),
+                rhs: Vec::new(),
+                sides: (false, false),
             };
             for i in 0..flat.len() {
                 if syntax::kind_name(flat.kind(i)) != "call_expression" {
@@ -838,7 +881,22 @@ mod tests {
                 );
                 calls += 1;
             }
+            // Assignment sides likewise.
+            for i in 0..flat.len() {
+                let kind = syntax::kind_name(flat.kind(i));
+                if !matches!(kind, "short_var_declaration" | "assignment_statement") {
+                    continue;
+                }
+                let n = flat.node(i);
+                let (mut l, mut r) = (Vec::new(), Vec::new());
+                if flat.assignment_sides(i, &mut l, &mut r) {
+                    assert_eq!(Some(l), n.field(F.left).map(syntax::expr_list), "{path}");
+                    assert_eq!(Some(r), n.field(F.right).map(syntax::expr_list), "{path}");
+                    sides += 1;
+                }
+            }
         }
         assert!(calls > 500, "only {calls} calls seen");
+        assert!(sides > 200, "only {sides} assignments seen");
     }
 }

@@ -718,10 +718,13 @@ fn on_keyed(facts: &mut LockFacts, n: Node<'_>, src: &str) {
 
 /// A local declaration (`short_var_declaration` or `var_spec`): remember what each
 /// new name holds when the declaration shows it without resolving anything.
-pub(super) fn on_decl(
+pub(super) fn on_decl<'t>(
     facts: &mut LockFacts,
-    stmt: Node<'_>,
-    decl: Node<'_>,
+    stmt: Node<'t>,
+    // A short declaration's sides as the walk read them: (has a left side, its
+    // items, the right side's items).
+    sides: Option<(bool, &[Node<'t>], &[Node<'t>])>,
+    decl: Node<'t>,
     src: &str,
     imports: &Imports,
     declared: &FxHashSet<&str>,
@@ -733,6 +736,11 @@ pub(super) fn on_decl(
             .map(syntax::expr_list)
             .unwrap_or_default();
         (names, values, stmt.field(F.ty))
+    } else if let Some((has_left, names, values)) = sides {
+        if !has_left {
+            return;
+        }
+        (names.to_vec(), values.to_vec(), None)
     } else {
         let Some(left) = stmt.field(F.left) else {
             return;

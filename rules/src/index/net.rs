@@ -813,9 +813,27 @@ fn on_bind<'a>(
     decl: Node<'a>,
     define: bool,
 ) {
-    let (Some(left), Some(right)) = (stmt.field(F.left), stmt.field(F.right)) else {
+    // The sides the walk read for this statement (`FileWalk::load_sides`), taken
+    // for the call and put back.
+    if w.sides != (true, true) {
         return;
-    };
+    }
+    let lefts = std::mem::take(&mut w.lhs);
+    let rights = std::mem::take(&mut w.rhs);
+    on_bind_sides(w, stmt, &lefts, &rights, anc, decl, define);
+    w.lhs = lefts;
+    w.rhs = rights;
+}
+
+fn on_bind_sides<'a>(
+    w: &mut FileWalk<'a>,
+    stmt: Node<'a>,
+    lefts: &[Node<'a>],
+    rights: &[Node<'a>],
+    anc: &[Node<'a>],
+    decl: Node<'a>,
+    define: bool,
+) {
     // Cheap shape filter before any allocation: a value worth classifying, or (for
     // `=`) a field or `*x` on the left.
     let interesting_value = |r: Node<'_>| {
@@ -829,27 +847,20 @@ fn on_bind<'a>(
                 | "selector_expression"
         )
     };
-    let any = |list: Node<'a>, f: &dyn Fn(Node<'a>) -> bool| {
-        if list.kind_str() != "expression_list" {
-            return f(list);
-        }
-        let mut c = list.walk();
-        list.named_children(&mut c).any(f)
-    };
     let field_lhs = |l: Node<'_>| {
         matches!(
             syntax::unparen(l).kind_str(),
             "selector_expression" | "unary_expression"
         )
     };
-    if !any(right, &interesting_value) && (define || !any(left, &field_lhs)) {
+    if !rights.iter().any(|&r| interesting_value(r))
+        && (define || !lefts.iter().any(|&l| field_lhs(l)))
+    {
         return;
     }
-    let lefts = syntax::expr_list(left);
-    let rights = syntax::expr_list(right);
     if !define {
         // `srv.ReadHeaderTimeout = ...`, and `*srv = other` (every field replaced).
-        for l in &lefts {
+        for l in lefts {
             let l = syntax::unparen(*l);
             if l.kind_str() == "unary_expression"
                 && l.child(0).is_some_and(|c| c.kind_str() == "*")
@@ -876,7 +887,7 @@ fn on_bind<'a>(
             }
         }
     }
-    let Some(pairs) = bind_pairs(&lefts, &rights) else {
+    let Some(pairs) = bind_pairs(lefts, rights) else {
         return;
     };
     for (l, r, results) in pairs {
