@@ -132,7 +132,14 @@ impl Rule for LockHeldIo {
     }
 
     fn check_node<'a>(&self, call: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        // Every call comes here: look at the callee's last token before anything else.
+        // Every call comes here: look at the callee's name (read once per call for all
+        // rules, from the flat array) before anything else.
+        let Some((Some(_), name)) = ctx.callee(call) else {
+            return;
+        };
+        if !matches!(ctx.text(name), "Lock" | "RLock") {
+            return;
+        }
         let Some(f) = call.child(0) else { return };
         if f.kind_str() != "selector_expression" {
             return;
