@@ -134,26 +134,17 @@ impl Rule for LockHeldIo {
     fn check_node<'a>(&self, call: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
         // Every call comes here: look at the callee's name (read once per call for all
         // rules, from the flat array) before anything else.
-        let Some((Some(_), name)) = ctx.callee(call) else {
-            return;
-        };
-        if !matches!(ctx.text(name), "Lock" | "RLock") {
-            return;
-        }
-        let Some(f) = call.child(0) else { return };
-        if f.kind_str() != "selector_expression" {
-            return;
-        }
-        let Some(name) = syntax::last_child(f) else {
+        let Some((Some(op), name)) = ctx.callee(call) else {
             return;
         };
         let lname = ctx.text(name);
         if !matches!(lname, "Lock" | "RLock") || !syntax::call_args(call).is_empty() {
             return;
         }
-        let Some(op) = f.field(F.operand).map(syntax::unparen) else {
+        // A bare `m.Lock()`: the callee above also answers for `(m.Lock)()`.
+        if call.child(0).map(|f| f.kind_str()) != Some("selector_expression") {
             return;
-        };
+        }
         // `m.Lock()` as a statement of a block.
         let n = anc.len();
         if n < 2
