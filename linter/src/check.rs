@@ -3,8 +3,8 @@
 //!
 //! Each package is processed on one thread (the biggest on all threads, one at a
 //! time): files are parsed and summarised for the index; only the trees of files that
-//! will be linted (and are not generated) are kept until the package is linted. A byte
-//! budget bounds the source held as trees across threads, and packages are scheduled
+//! will be linted (and are not generated) are kept, each until the file is linted. A
+//! byte budget bounds the source held as trees across threads, and packages are scheduled
 //! largest first.
 
 use std::path::{Path, PathBuf};
@@ -293,6 +293,27 @@ fn check_package(
             kept.push(source);
         }
     }
+    let Some(fix) = fix else {
+        // Each file is reported as soon as it is linted, its tree freed on the thread
+        // that linted it, and its text kept only when there is something to show.
+        let reports = rules::lint_package_owned(
+            engine,
+            summaries,
+            kept,
+            job.gomod.clone(),
+            parallel,
+            |_, file, lint| {
+                let keep_text = !lint.diagnostics.is_empty() || !lint.suppressed.is_empty();
+                FileReport {
+                    path: file.path.to_path_buf(),
+                    text: keep_text.then(|| Arc::new(file.text)),
+                    lint,
+                }
+            },
+        );
+        out.files.extend(reports.into_iter().map(|(_, r)| r));
+        return out;
+    };
     let files: Vec<PackageFile> = summaries
         .into_iter()
         .zip(&kept)
@@ -301,14 +322,8 @@ fn check_package(
             source: source.as_ref(),
         })
         .collect();
-    let linted = crate::fix::lint_package(
-        engine,
-        &files,
-        job.gomod.clone(),
-        fix,
-        parallel,
-        &mut out.warnings,
-    );
+    let linted =
+        crate::fix::lint_package(engine, &files, job.gomod.clone(), fix, &mut out.warnings);
     for (i, lint, fixed) in linted {
         let Some(file) = &kept[i] else { continue };
         let keep_text = !lint.diagnostics.is_empty() || !lint.suppressed.is_empty();

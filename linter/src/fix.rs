@@ -49,23 +49,15 @@ pub fn settings(args: &CheckArgs) -> Result<Option<FixSettings>, String> {
 /// One linted file of a package: its final lint, and its fixed text when fixes changed it.
 pub type Linted = (usize, FileLint, Option<(String, Vec<FixRecord>)>);
 
-/// Lint one package, fixing it first when `fix` is set (`parallel`: the files are
-/// linted on all threads; fixing is sequential). Notes about fixes that could not be
-/// applied go to `warnings`.
+/// Fix one package and lint the result (fixing is sequential). Notes about fixes that
+/// could not be applied go to `warnings`.
 pub fn lint_package(
     engine: &Engine,
     files: &[PackageFile<'_>],
     gomod: Option<Arc<GoMod>>,
-    fix: Option<&FixSettings>,
-    parallel: bool,
+    settings: &FixSettings,
     warnings: &mut Vec<String>,
 ) -> Vec<Linted> {
-    let Some(settings) = fix else {
-        return rules::lint_package_with(engine, files, gomod, parallel)
-            .into_iter()
-            .map(|(i, lint)| (i, lint, None))
-            .collect();
-    };
     let mut out = Vec::new();
     for (i, r) in rules::fix_package(engine, files, gomod, settings) {
         let path = files[i]

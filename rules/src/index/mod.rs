@@ -231,9 +231,57 @@ impl FileSummary {
     }
 }
 
+/// What [`PackageIndex::from_summaries`] takes from one file's summary: moved out of
+/// a summary nobody else holds (the command line's), copied from one the caller keeps
+/// (the language server's; copying was ~2 % of a full command-line run).
+struct SummaryParts {
+    structs: Vec<StructDef>,
+    interfaces: Vec<String>,
+    types: Vec<String>,
+    vars: Vec<VarDef>,
+    consts: Vec<ConstDef>,
+    funcs: Vec<FuncDef>,
+    facts: Vec<(usize, FuncFacts)>,
+    uses: Vec<(String, UseStats)>,
+}
+
+impl SummaryParts {
+    fn of(file: &mut Arc<FileSummary>) -> SummaryParts {
+        use std::mem::take;
+        match Arc::get_mut(file) {
+            Some(f) => SummaryParts {
+                structs: take(&mut f.decls.structs),
+                interfaces: take(&mut f.decls.interfaces),
+                types: take(&mut f.decls.types),
+                vars: take(&mut f.decls.vars),
+                consts: take(&mut f.decls.consts),
+                funcs: take(&mut f.decls.funcs),
+                facts: take(&mut f.facts.funcs),
+                uses: take(&mut f.facts.uses).into_iter().collect(),
+            },
+            None => {
+                let (d, f) = (&file.decls, &file.facts);
+                SummaryParts {
+                    structs: d.structs.clone(),
+                    interfaces: d.interfaces.clone(),
+                    types: d.types.clone(),
+                    vars: d.vars.clone(),
+                    consts: d.consts.clone(),
+                    funcs: d.funcs.clone(),
+                    facts: f.funcs.clone(),
+                    uses: f.uses.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                }
+            }
+        }
+    }
+}
+
 /// Everything rules may ask about a package.
 #[derive(Debug, Default)]
 pub struct PackageIndex {
+    /// The files' summaries, for their imports, paths and package-wide flags: their
+    /// declarations and per-function facts live in the fields below (and may have
+    /// been moved out of the summaries).
     pub files: Vec<Arc<FileSummary>>,
     /// All functions and methods of the package, in file order.
     pub funcs: Vec<FuncDef>,
@@ -274,7 +322,10 @@ impl PackageIndex {
 
     /// Assemble a package from its files' summaries: merge declarations, then resolve
     /// every recorded call against the package's functions and methods.
-    pub fn from_summaries(files: Vec<Arc<FileSummary>>, gomod: Option<Arc<GoMod>>) -> PackageIndex {
+    pub fn from_summaries(
+        mut files: Vec<Arc<FileSummary>>,
+        gomod: Option<Arc<GoMod>>,
+    ) -> PackageIndex {
         let mut idx = PackageIndex {
             gomod,
             ..PackageIndex::default()
@@ -284,57 +335,46 @@ impl PackageIndex {
         let uses_net = FactScope::package_uses_net(files.iter().map(|f| &f.decls.imports));
         // Go forbids duplicates within a package: first one wins if a broken file has some.
         let mut facts = Vec::new();
-        for (fi, file) in files.iter().enumerate() {
-            let d = &file.decls;
-            for st in &d.structs {
-                idx.structs
-                    .entry(st.name.clone())
-                    .or_insert_with(|| StructDef {
-                        file: fi,
-                        ..st.clone()
-                    });
+        for (fi, file) in files.iter_mut().enumerate() {
+            let mut parts = SummaryParts::of(file);
+            for st in parts.structs {
+                if !idx.structs.contains_key(&st.name) {
+                    idx.structs
+                        .insert(st.name.clone(), StructDef { file: fi, ..st });
+                }
             }
-            idx.interfaces.extend(d.interfaces.iter().cloned());
-            idx.types.extend(d.types.iter().cloned());
-            for v in &d.vars {
-                idx.vars.entry(v.name.clone()).or_insert_with(|| VarDef {
-                    file: fi,
-                    ..v.clone()
-                });
+            idx.interfaces.extend(parts.interfaces);
+            idx.types.extend(parts.types);
+            for v in parts.vars {
+                if !idx.vars.contains_key(&v.name) {
+                    idx.vars.insert(v.name.clone(), VarDef { file: fi, ..v });
+                }
             }
-            for c in &d.consts {
-                idx.consts
-                    .entry(c.name.clone())
-                    .or_insert_with(|| ConstDef {
-                        file: fi,
-                        ..c.clone()
-                    });
+            for c in parts.consts {
+                if !idx.consts.contains_key(&c.name) {
+                    idx.consts
+                        .insert(c.name.clone(), ConstDef { file: fi, ..c });
+                }
             }
-            for f in &d.funcs {
-                idx.funcs.push(FuncDef {
-                    file: fi,
-                    ..f.clone()
-                });
+            for f in parts.funcs {
                 // Facts are kept in source order: found by bisection (a linear search
                 // per function was quadratic in big files).
-                let funcs = &file.facts.funcs;
+                let funcs = &mut parts.facts;
                 let at = funcs.partition_point(|(start, _)| *start < f.range.start);
-                let body = funcs
-                    .get(at)
-                    .filter(|(start, _)| *start == f.range.start)
-                    .or_else(|| funcs.iter().find(|(start, _)| *start == f.range.start))
-                    .map(|(_, facts)| {
-                        let mut facts = facts.clone();
-                        if !uses_net {
-                            facts.net = None;
-                        }
-                        facts
-                    })
+                let at = Some(at)
+                    .filter(|&at| funcs.get(at).is_some_and(|(s, _)| *s == f.range.start))
+                    .or_else(|| funcs.iter().position(|(s, _)| *s == f.range.start));
+                let mut body = at
+                    .map(|at| std::mem::take(&mut funcs[at].1))
                     .unwrap_or_default();
+                if !uses_net {
+                    body.net = None;
+                }
                 facts.push(body);
+                idx.funcs.push(FuncDef { file: fi, ..f });
             }
-            for (name, u) in &file.facts.uses {
-                idx.uses.entry(name.clone()).or_default().add(u);
+            for (name, u) in parts.uses {
+                idx.uses.entry(name).or_default().add(&u);
             }
         }
         idx.files = files;
@@ -722,6 +762,40 @@ mod scope_tests {
         }
         // The gate did skip work somewhere (packages without network imports).
         assert!(net_skipped > 0);
+    }
+
+    /// The index takes what it needs out of summaries nobody else holds and copies it
+    /// from shared ones: both must lint alike, on every fixture package.
+    #[test]
+    fn owned_and_shared_summaries_lint_alike() {
+        let engine = Engine::new(Settings::default());
+        let mut findings = 0;
+        for dir in package_dirs(&fixtures_root()) {
+            let files = load_package(&dir);
+            let shared: Vec<PackageFile> = files
+                .iter()
+                .map(|f| PackageFile {
+                    summary: Arc::new(FileSummary::extract(f)),
+                    source: Some(f),
+                })
+                .collect();
+            let by_ref: Vec<_> = lint_package(&engine, &shared, None)
+                .into_iter()
+                .map(|(i, l)| (i, format!("{:?}", l.diagnostics)))
+                .collect();
+            let summaries = files
+                .iter()
+                .map(|f| Arc::new(FileSummary::extract(f)))
+                .collect();
+            let sources = load_package(&dir).into_iter().map(Some).collect();
+            let owned =
+                crate::lint_package_owned(&engine, summaries, sources, None, false, |_, _, l| {
+                    format!("{:?}", l.diagnostics)
+                });
+            assert_eq!(by_ref, owned, "{}", dir.display());
+            findings += owned.iter().filter(|(_, d)| d != "[]").count();
+        }
+        assert!(findings > 50, "files with findings: {findings}");
     }
 
     #[test]
