@@ -49,19 +49,34 @@ static CALL_KINDS: std::sync::LazyLock<CallKinds> = std::sync::LazyLock::new(|| 
 });
 
 /// A node handle without its tree pointer (the same for every entry, kept once in
-/// [`FlatTree`]): 32 bytes instead of 48, and the array is written once and read by
-/// every pass, so its size is cache misses.
+/// [`FlatTree`]): 28 bytes instead of 48, and the array is written once and read by
+/// every pass, so its size is cache misses (and, for the biggest packages, peak
+/// memory). The node's id (a pointer) is split in two words so that nothing pads it.
 #[derive(Clone, Copy)]
+#[repr(C)]
 struct Entry {
     /// The handle's context: start byte, row and column.
     start: [u32; 3],
     /// The handle's alias symbol (its fourth context word).
     alias: u16,
     kind: u16,
-    id: *const std::ffi::c_void,
+    /// The node's id, low word first.
+    id: [u32; 2],
     /// Index just past this node's subtree.
     end: u32,
-    depth: u32,
+}
+
+impl Entry {
+    #[inline]
+    fn id(&self) -> usize {
+        (u64::from(self.id[1]) << 32 | u64::from(self.id[0])) as usize
+    }
+
+    #[inline]
+    fn id_words(id: *const std::ffi::c_void) -> [u32; 2] {
+        let id = id.expose_provenance() as u64;
+        [id as u32, (id >> 32) as u32]
+    }
 }
 
 /// The named nodes of one tree, in preorder. Built by [`crate::SourceFile::flat`].
@@ -75,12 +90,7 @@ pub struct FlatTree {
 unsafe impl Send for FlatTree {}
 unsafe impl Sync for FlatTree {}
 
-// SAFETY: an entry is a copy of a node handle into one immutable `Tree`, which the
-// owning `SourceFile` keeps alive and never replaces; `Node` itself is `Send + Sync`.
-unsafe impl Send for Entry {}
-unsafe impl Sync for Entry {}
-
-const _: () = assert!(std::mem::size_of::<Entry>() == 32);
+const _: () = assert!(std::mem::size_of::<Entry>() == 28);
 
 impl FlatTree {
     pub fn build(tree: &Tree) -> FlatTree {
@@ -88,8 +98,8 @@ impl FlatTree {
         // doublings of a growing vector would leave holes in the heap.
         let mut entries: Vec<Entry> =
             Vec::with_capacity(tree.root_node().descendant_count() * 2 / 3 + 16);
-        // Indices of the entries whose subtree is still open, outermost first.
-        let mut open: Vec<u32> = Vec::new();
+        // The entries whose subtree is still open, outermost first, with their depths.
+        let mut open: Vec<(u32, u32)> = Vec::new();
         let named = &*NAMED_KINDS;
         crate::syntax::walk_depth(tree.root_node(), |node, depth| {
             // From the kind id (one read of the node, which `kind` needs anyway) rather
@@ -97,28 +107,27 @@ impl FlatTree {
             let kind = node.kind_id();
             if named.get(kind as usize).copied().unwrap_or(true) {
                 let depth = depth as u32;
-                while let Some(&top) = open.last() {
-                    if entries[top as usize].depth < depth {
+                while let Some(&(top, top_depth)) = open.last() {
+                    if top_depth < depth {
                         break;
                     }
                     entries[top as usize].end = entries.len() as u32;
                     open.pop();
                 }
-                open.push(entries.len() as u32);
+                open.push((entries.len() as u32, depth));
                 let raw = node.into_raw();
                 entries.push(Entry {
                     start: [raw.context[0], raw.context[1], raw.context[2]],
                     alias: raw.context[3] as u16,
                     kind,
-                    id: raw.id,
+                    id: Entry::id_words(raw.id),
                     end: 0,
-                    depth,
                 });
             }
             Walk::Continue
         });
         let len = entries.len() as u32;
-        for i in open {
+        for (i, _) in open {
             entries[i as usize].end = len;
         }
         FlatTree {
@@ -163,7 +172,7 @@ impl<'t> Flat<'t> {
     fn raw(&self, e: &Entry) -> TSNode {
         TSNode {
             context: [e.start[0], e.start[1], e.start[2], u32::from(e.alias)],
-            id: e.id,
+            id: std::ptr::with_exposed_provenance(e.id()),
             tree: self.tree,
         }
     }
@@ -183,7 +192,7 @@ impl<'t> Flat<'t> {
     /// The id of entry `i`'s node ([`Node::id`]).
     #[inline]
     pub fn id(&self, i: usize) -> usize {
-        self.entries[i].id as usize
+        self.entries[i].id()
     }
 
     /// Byte offset where entry `i` starts.
@@ -211,7 +220,7 @@ impl<'t> Flat<'t> {
         self.entries[first..]
             .iter()
             .take_while(|e| e.start[0] == start)
-            .position(|e| e.id as usize == id)
+            .position(|e| e.id() == id)
             .map(|p| first + p)
     }
 
@@ -404,12 +413,17 @@ impl<'t> Flat<'t> {
     ) {
         let mut stack: Vec<Node<'t>> = Vec::with_capacity(base.len() + 32);
         stack.extend_from_slice(base);
-        let top = self.entries[root].depth as usize;
+        // Where each node pushed on `stack` after `base` ends: it stays an ancestor
+        // until the walk gets there.
+        let mut ends: Vec<u32> = Vec::with_capacity(32);
         let end = self.end(root);
         let mut i = root;
         while i < end {
             let e = &self.entries[i];
-            stack.truncate(base.len() + (e.depth as usize - top));
+            while ends.last().is_some_and(|&last| last as usize <= i) {
+                ends.pop();
+                stack.pop();
+            }
             // SAFETY: as in `node`.
             let node = unsafe { Node::from_raw(self.raw(e)) };
             match visit(i, e.kind, node, &stack) {
@@ -417,6 +431,7 @@ impl<'t> Flat<'t> {
                 Walk::Skip => i = e.end as usize,
                 Walk::Continue => {
                     stack.push(node);
+                    ends.push(e.end);
                     i += 1;
                 }
             }
