@@ -286,17 +286,22 @@ impl<'t> Flat<'t> {
 
     /// [`Self::walk_with_ancestors`], with each node's index in the array and kind
     /// id; the index is `None` when `root` is not in the array (an anonymous node).
+    /// The last argument holds the kind ids of the innermost ancestors (those below
+    /// `base`; none when `root` is not in the array): asking an ancestor node for its
+    /// kind reads the tree.
     pub fn walk_indexed(
         &self,
         root: Node<'t>,
         base: &[Node<'t>],
-        mut visit: impl FnMut(Option<usize>, u16, Node<'t>, &[Node<'t>]) -> Walk,
+        mut visit: impl FnMut(Option<usize>, u16, Node<'t>, &[Node<'t>], &[u16]) -> Walk,
     ) {
         match self.index_of(root) {
-            Some(i) => self.walk_at(i, base, |i, k, n, anc| visit(Some(i), k, n, anc)),
+            Some(i) => self.walk_at(i, base, |i, k, n, anc, kinds| {
+                visit(Some(i), k, n, anc, kinds)
+            }),
             None => crate::syntax::walk_with_ancestors(root, base, |n, anc| {
                 if n.is_named() {
-                    visit(None, n.kind_id(), n, anc)
+                    visit(None, n.kind_id(), n, anc, &[])
                 } else {
                     Walk::Continue
                 }
@@ -401,37 +406,41 @@ impl<'t> Flat<'t> {
         base: &[Node<'t>],
         mut visit: impl FnMut(u16, Node<'t>, &[Node<'t>]) -> Walk,
     ) {
-        self.walk_at(root, base, |_, k, n, anc| visit(k, n, anc))
+        self.walk_at(root, base, |_, k, n, anc, _| visit(k, n, anc))
     }
 
-    /// [`Self::walk_kinds`], with each node's index.
+    /// [`Self::walk_kinds`], with each node's index, and the kind ids of the ancestors
+    /// below `base` (the last entries of the ancestor slice).
     pub(crate) fn walk_at(
         &self,
         root: usize,
         base: &[Node<'t>],
-        mut visit: impl FnMut(usize, u16, Node<'t>, &[Node<'t>]) -> Walk,
+        mut visit: impl FnMut(usize, u16, Node<'t>, &[Node<'t>], &[u16]) -> Walk,
     ) {
         let mut stack: Vec<Node<'t>> = Vec::with_capacity(base.len() + 32);
         stack.extend_from_slice(base);
-        // Where each node pushed on `stack` after `base` ends: it stays an ancestor
-        // until the walk gets there.
+        // Where each node pushed on `stack` after `base` ends (it stays an ancestor
+        // until the walk gets there), and its kind.
         let mut ends: Vec<u32> = Vec::with_capacity(32);
+        let mut kinds: Vec<u16> = Vec::with_capacity(32);
         let end = self.end(root);
         let mut i = root;
         while i < end {
             let e = &self.entries[i];
             while ends.last().is_some_and(|&last| last as usize <= i) {
                 ends.pop();
+                kinds.pop();
                 stack.pop();
             }
             // SAFETY: as in `node`.
             let node = unsafe { Node::from_raw(self.raw(e)) };
-            match visit(i, e.kind, node, &stack) {
+            match visit(i, e.kind, node, &stack, &kinds) {
                 Walk::Stop => return,
                 Walk::Skip => i = e.end as usize,
                 Walk::Continue => {
                     stack.push(node);
                     ends.push(e.end);
+                    kinds.push(e.kind);
                     i += 1;
                 }
             }
@@ -487,6 +496,19 @@ mod tests {
                 Walk::Continue
             });
             assert_eq!(named, sub);
+            // The ancestor kinds handed along are those of the innermost ancestors.
+            let mut seen = 0;
+            flat.walk_indexed(n, &[file.root()], |_, _, _, anc, kinds| {
+                let tail: Vec<u16> = anc[anc.len() - kinds.len()..]
+                    .iter()
+                    .map(|a| a.kind_id())
+                    .collect();
+                assert_eq!(kinds, &tail[..]);
+                assert_eq!(kinds.len(), anc.len() - 1);
+                seen += 1;
+                Walk::Continue
+            });
+            assert_eq!(seen, sub.len());
         }
         // An anonymous root (`func` keyword) falls back to the cursor: its named
         // descendants (none here).

@@ -236,6 +236,15 @@ impl<'a> Ctx<'a> {
         self.at.set(Some(i));
     }
 
+    /// `node.kind_id()`, read from the flat array when `node` is the one being
+    /// dispatched (asking the node reads the tree, often a cache miss).
+    pub fn kind_id(&self, node: Node<'a>) -> u16 {
+        match self.at.get() {
+            Some(i) if self.flat.id(i) == node.id() => self.flat.kind(i),
+            _ => node.kind_id(),
+        }
+    }
+
     /// [`syntax::callee`], remembered for the last call asked about.
     pub fn callee(&self, call: Node<'a>) -> Callee<'a> {
         if let Some((id, c)) = self.last_callee.get()
@@ -261,7 +270,9 @@ impl<'a> Ctx<'a> {
         path: &str,
         names: &[&str],
     ) -> Option<Node<'a>> {
-        if call.kind_str() != "call_expression" {
+        static CALL: std::sync::LazyLock<u16> =
+            std::sync::LazyLock::new(|| syntax::kind_id_of("call_expression"));
+        if self.kind_id(call) != *CALL {
             return None;
         }
         let (operand, name) = self.callee(call)?;

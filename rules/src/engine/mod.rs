@@ -348,7 +348,7 @@ impl Engine {
             visit(at, flat.kind(at), flat.node(at), base);
             return;
         }
-        flat.walk_at(at, base, |i, kind, node, stack| {
+        flat.walk_at(at, base, |i, kind, node, stack, _| {
             visit(i, kind, node, stack);
             crate::syntax::Walk::Continue
         });

@@ -181,7 +181,12 @@ pub(super) struct FileWalk<'a> {
     pub(super) lhs: Vec<Node<'a>>,
     pub(super) rhs: Vec<Node<'a>>,
     pub(super) sides: (bool, bool),
+    /// Kind ids of the visited node's three innermost ancestors, parent first, read
+    /// from the flat array (`NO_KIND`: not known, ask the node).
+    anc_kinds: [u16; 3],
 }
+
+const NO_KIND: u16 = u16::MAX;
 
 /// Extract the facts of one parsed file.
 pub fn extract(
@@ -227,6 +232,7 @@ pub fn extract_with(
             lhs: Vec::new(),
             rhs: Vec::new(),
             sides: (false, false),
+            anc_kinds: [NO_KIND; 3],
         };
         for &top in tops {
             match top.kind_str() {
@@ -264,6 +270,7 @@ pub fn extract_with(
 impl<'a> FileWalk<'a> {
     /// Package-level initialisers: only record names used as values.
     fn walk_refs(&mut self, node: Node<'a>) {
+        self.anc_kinds = [NO_KIND; 3];
         let flat = self.flat;
         flat.walk_named(node, &[], |kind, n, anc| {
             if anc.len() > syntax::MAX_NESTING {
@@ -328,10 +335,12 @@ impl<'a> FileWalk<'a> {
         }
         let base = [root, decl];
         let flat = self.flat;
-        flat.walk_indexed(body, &base, |at, kind, n, anc| {
+        flat.walk_indexed(body, &base, |at, kind, n, anc, kinds| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
+            let known = |k: usize| kinds.len().checked_sub(k + 1).map_or(NO_KIND, |j| kinds[j]);
+            self.anc_kinds = [known(0), known(1), known(2)];
             let kind = syntax::kind_name(kind);
             if kind == "short_var_declaration" || net && kind == "assignment_statement" {
                 self.load_sides(n, at);
@@ -407,6 +416,7 @@ impl<'a> FileWalk<'a> {
             }
             Walk::Continue
         });
+        self.anc_kinds = [NO_KIND; 3];
         if net {
             self.cur.net = self.net.finish();
         }
@@ -445,12 +455,12 @@ impl<'a> FileWalk<'a> {
     /// returned), not called.
     fn record_value_ref(&mut self, is_ident: bool, n: Node<'a>, anc: &[Node<'a>]) {
         let Some(parent) = anc.last() else { return };
-        let value_position = match parent.kind_str() {
+        let value_position = match self.anc_kind(anc, 0) {
             "argument_list" | "literal_element" | "send_statement" => true,
             "expression_list" => {
                 anc.len() >= 2
                     && matches!(
-                        anc[anc.len() - 2].kind_str(),
+                        self.anc_kind(anc, 1),
                         "return_statement"
                             | "assignment_statement"
                             | "short_var_declaration"
@@ -493,9 +503,26 @@ impl<'a> FileWalk<'a> {
         self.out.uses.get_mut(name).expect("inserted above")
     }
 
-    pub(super) fn call_kind(anc: &[Node<'_>]) -> CallKind {
-        for n in anc.iter().rev() {
-            match n.kind_str() {
+    /// The kind of the `k`-th innermost of `anc` (0: the parent; "" past the root),
+    /// from the flat array when the walk knows it.
+    fn anc_kind(&self, anc: &[Node<'a>], k: usize) -> &'static str {
+        match self.anc_kinds.get(k) {
+            Some(&id) if id != NO_KIND => syntax::kind_name(id),
+            _ => anc
+                .len()
+                .checked_sub(k + 1)
+                .map_or("", |j| anc[j].kind_str()),
+        }
+    }
+
+    /// How the call whose ancestors are `anc` is made.
+    pub(super) fn call_kind(&self, anc: &[Node<'_>]) -> CallKind {
+        for k in 0..anc.len() {
+            let kind = match self.anc_kinds.get(k) {
+                Some(&id) if id != NO_KIND => syntax::kind_name(id),
+                _ => anc[anc.len() - 1 - k].kind_str(),
+            };
+            match kind {
                 "parenthesized_expression" => continue,
                 "go_statement" => return CallKind::Go,
                 "defer_statement" => return CallKind::Defer,
@@ -579,7 +606,7 @@ impl<'a> FileWalk<'a> {
                 &self.declared,
             );
         }
-        let kind = Self::call_kind(anc);
+        let kind = self.call_kind(anc);
         // Names inside the call resolve against the call's ancestors (no copy: this runs
         // for every call, and copying the chain would be quadratic in nesting depth).
         let chain = anc;
@@ -859,6 +886,7 @@ mod tests {
                 lhs: Vec::new(),
                 rhs: Vec::new(),
                 sides: (false, false),
+                anc_kinds: [NO_KIND; 3],
             };
             for i in 0..flat.len() {
                 if syntax::kind_name(flat.kind(i)) != "call_expression" {

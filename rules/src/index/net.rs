@@ -685,7 +685,7 @@ fn record_call<'a>(
             recv,
         },
     };
-    let kind = FileWalk::call_kind(anc);
+    let kind = w.call_kind(anc);
     let pos = hands_conn.then(|| pos(w, call.start_byte()..call.end_byte()));
     w.net.facts.calls.push(NetCall {
         callee,
