@@ -255,7 +255,15 @@ fn check_package(
     // (`FactScope::for_package_texts`), so each file is summarised right after it is
     // parsed, while its tree is still in the CPU cache (walking it later, after the
     // rest of the package was parsed, costs as much again in cache misses).
-    let read: Vec<Result<Vec<u8>, Loaded>> = job.files.iter().map(|p| read(p)).collect();
+    let read: Vec<Result<Vec<u8>, Loaded>> = if parallel {
+        job.files
+            .par_iter()
+            .with_max_len(1)
+            .map(|p| read(p))
+            .collect()
+    } else {
+        job.files.iter().map(|p| read(p)).collect()
+    };
     let scope = engine
         .fact_scope()
         .for_package_texts(read.iter().filter_map(|r| r.as_deref().ok()));

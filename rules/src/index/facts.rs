@@ -356,9 +356,8 @@ impl<'a> FileWalk<'a> {
                         self.on_param_use(n, anc, decl);
                     }
                     if self.imports.path_of(name).is_some()
-                        && !anc.last().is_some_and(|p| {
-                            p.kind_str() == "selector_expression" && p.field(F.operand) == Some(n)
-                        })
+                        && !(self.anc_kind(anc, 0) == "selector_expression"
+                            && anc.last().and_then(|p| p.field(F.operand)) == Some(n))
                     {
                         self.shadow(name);
                     }
@@ -676,10 +675,7 @@ impl<'a> FileWalk<'a> {
     fn on_param_use(&mut self, id: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
         // The commonest use, `p.x` (or the field `x.p`, no use of `p` at all), lets
         // nothing escape: no need to resolve or classify it.
-        if anc
-            .last()
-            .is_some_and(|p| p.kind_str() == "selector_expression")
-        {
+        if self.anc_kind(anc, 0) == "selector_expression" {
             return;
         }
         let name = text(id, self.src);
@@ -694,14 +690,8 @@ impl<'a> FileWalk<'a> {
             }
             index
         } else {
-            // Not redeclared anywhere so far: it is the parameter, unless it is the
-            // field of a selector.
-            if anc.last().is_some_and(|p| {
-                // The operand comes first; the field is the last child.
-                p.kind_str() == "selector_expression" && p.child(0) != Some(id)
-            }) {
-                return;
-            }
+            // Not redeclared anywhere so far: it is the parameter (a selector's field
+            // was left above).
             match self.params.iter().position(|p| *p == name) {
                 Some(i) => i,
                 None => return,
