@@ -417,7 +417,10 @@ impl<'t> Flat<'t> {
         base: &[Node<'t>],
         mut visit: impl FnMut(usize, u16, Node<'t>, &[Node<'t>], &[u16]) -> Walk,
     ) {
-        let mut stack: Vec<Node<'t>> = Vec::with_capacity(base.len() + 32);
+        // Under 1 KiB, for most walks (one per function or declaration): glibc serves
+        // that from its per-thread cache, where a bigger request first merges every
+        // freed small chunk (a whole freed tree's worth, cold).
+        let mut stack: Vec<Node<'t>> = Vec::with_capacity(base.len() + 24);
         stack.extend_from_slice(base);
         // Where each node pushed on `stack` after `base` ends (it stays an ancestor
         // until the walk gets there), and its kind.
