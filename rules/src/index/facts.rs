@@ -188,6 +188,51 @@ pub(super) struct FileWalk<'a> {
 
 const NO_KIND: u16 = u16::MAX;
 
+/// The kinds a function body's walk acts on (its match below and
+/// [`netfacts::visit`]): any other node (most of them: names of fields, lists, blocks,
+/// literals, operators) is passed over before a string comparison.
+const ACTED_ON: &[&str] = &[
+    "call_expression",
+    "identifier",
+    "type_spec",
+    "type_alias",
+    "selector_expression",
+    "send_statement",
+    "unary_expression",
+    "select_statement",
+    "keyed_element",
+    "short_var_declaration",
+    "assignment_statement",
+    "var_spec",
+    "const_spec",
+    "range_clause",
+    "receive_statement",
+    "type_switch_statement",
+    "func_literal",
+];
+
+/// [`ACTED_ON`] by kind id (ids past the table: acted on).
+static ACTED_ON_IDS: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
+    let count = crate::source::language().node_kind_count() as u16;
+    (0..count)
+        .map(|id| ACTED_ON.contains(&syntax::kind_name(id)))
+        .collect()
+});
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: act on every kind, to show that the filter drops no fact.
+    static ACT_ON_ALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn acted_on(kind: u16) -> bool {
+    #[cfg(test)]
+    if ACT_ON_ALL.get() {
+        return true;
+    }
+    ACTED_ON_IDS.get(kind as usize).copied().unwrap_or(true)
+}
+
 /// Extract the facts of one parsed file.
 pub fn extract(
     flat: Flat<'_>,
@@ -338,6 +383,9 @@ impl<'a> FileWalk<'a> {
         flat.walk_indexed(body, &base, |at, kind, n, anc, kinds| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
+            }
+            if !acted_on(kind) {
+                return Walk::Continue;
             }
             let known = |k: usize| kinds.len().checked_sub(k + 1).map_or(NO_KIND, |j| kinds[j]);
             self.anc_kinds = [known(0), known(1), known(2)];
@@ -831,6 +879,35 @@ impl<'a> FileWalk<'a> {
 mod tests {
     use super::*;
     use crate::SourceFile;
+
+    /// Passing over the kinds the body walk does not act on changes no fact, on every
+    /// fixture file.
+    #[test]
+    fn kind_filter_drops_no_fact() {
+        use crate::testing::{fixtures_root, load_package, package_dirs};
+        let mut checked = 0;
+        for dir in package_dirs(&fixtures_root()) {
+            for file in load_package(&dir) {
+                let imports = Imports::from_file(file.root(), &file.text);
+                let facts = |all: bool| {
+                    ACT_ON_ALL.set(all);
+                    let f = extract_with(
+                        file.flat(),
+                        &file.text,
+                        &imports,
+                        &file.lines,
+                        FactScope::ALL,
+                        false,
+                    );
+                    ACT_ON_ALL.set(false);
+                    format!("{f:?}")
+                };
+                assert_eq!(facts(true), facts(false), "{}", file.path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
 
     /// The call shape and assignment sides read from the array are the tree's, on every call and assignment of every
     /// fixture (comments inside calls, parentheses, generics and broken code included).
