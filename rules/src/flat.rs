@@ -293,10 +293,11 @@ impl<'t> Flat<'t> {
         &self,
         root: Node<'t>,
         base: &[Node<'t>],
+        buf: &mut WalkStack<'t>,
         mut visit: impl FnMut(Option<usize>, u16, Node<'t>, &[Node<'t>], &[u16]) -> Walk,
     ) {
         match self.index_of(root) {
-            Some(i) => self.walk_at(i, base, |i, k, n, anc, kinds| {
+            Some(i) => self.walk_at_with(i, base, buf, |i, k, n, anc, kinds| {
                 visit(Some(i), k, n, anc, kinds)
             }),
             None => crate::syntax::walk_with_ancestors(root, base, |n, anc| {
@@ -415,17 +416,28 @@ impl<'t> Flat<'t> {
         &self,
         root: usize,
         base: &[Node<'t>],
+        visit: impl FnMut(usize, u16, Node<'t>, &[Node<'t>], &[u16]) -> Walk,
+    ) {
+        self.walk_at_with(root, base, &mut WalkStack::default(), visit);
+    }
+
+    /// [`Self::walk_at`] with the caller's buffers.
+    pub(crate) fn walk_at_with(
+        &self,
+        root: usize,
+        base: &[Node<'t>],
+        buf: &mut WalkStack<'t>,
         mut visit: impl FnMut(usize, u16, Node<'t>, &[Node<'t>], &[u16]) -> Walk,
     ) {
-        // Under 1 KiB, for most walks (one per function or declaration): glibc serves
-        // that from its per-thread cache, where a bigger request first merges every
-        // freed small chunk (a whole freed tree's worth, cold).
-        let mut stack: Vec<Node<'t>> = Vec::with_capacity(base.len() + 24);
+        let WalkStack {
+            nodes: stack,
+            ends,
+            kinds,
+        } = buf;
+        stack.clear();
+        ends.clear();
+        kinds.clear();
         stack.extend_from_slice(base);
-        // Where each node pushed on `stack` after `base` ends (it stays an ancestor
-        // until the walk gets there), and its kind.
-        let mut ends: Vec<u32> = Vec::with_capacity(32);
-        let mut kinds: Vec<u16> = Vec::with_capacity(32);
         let end = self.end(root);
         let mut i = root;
         while i < end {
@@ -437,7 +449,7 @@ impl<'t> Flat<'t> {
             }
             // SAFETY: as in `node`.
             let node = unsafe { Node::from_raw(self.raw(e)) };
-            match visit(i, e.kind, node, &stack, &kinds) {
+            match visit(i, e.kind, node, stack, kinds) {
                 Walk::Stop => return,
                 Walk::Skip => i = e.end as usize,
                 Walk::Continue => {
@@ -449,6 +461,18 @@ impl<'t> Flat<'t> {
             }
         }
     }
+}
+
+/// The ancestor stack of a flat walk: the nodes (after the walk's `base`), where
+/// each ends, and its kind. Kept by a caller that walks many subtrees (one walk per
+/// function or declaration), so that a walk allocates nothing: a new stack each time
+/// was three allocations per walk, the biggest over 1 KiB (for which glibc first
+/// merges every freed small chunk, a whole freed tree's worth).
+#[derive(Default)]
+pub struct WalkStack<'t> {
+    nodes: Vec<Node<'t>>,
+    ends: Vec<u32>,
+    kinds: Vec<u16>,
 }
 
 #[cfg(test)]
@@ -501,7 +525,8 @@ mod tests {
             assert_eq!(named, sub);
             // The ancestor kinds handed along are those of the innermost ancestors.
             let mut seen = 0;
-            flat.walk_indexed(n, &[file.root()], |_, _, _, anc, kinds| {
+            let mut buf = WalkStack::default();
+            flat.walk_indexed(n, &[file.root()], &mut buf, |_, _, _, anc, kinds| {
                 let tail: Vec<u16> = anc[anc.len() - kinds.len()..]
                     .iter()
                     .map(|a| a.kind_id())

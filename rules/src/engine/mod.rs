@@ -22,7 +22,7 @@ pub use rule::{Family, FixAvailability, OptionKind, Rule, RuleMeta, RuleOption};
 pub use settings::{OptionValue, PathGlob, RuleSet, Selector, Settings};
 pub use suppress::{Directive, DirectiveKind, Suppressed};
 
-use crate::flat::{Flat, FlatTree};
+use crate::flat::{Flat, FlatTree, WalkStack};
 use crate::index::PackageIndex;
 use crate::registry;
 use crate::source::{SourceFile, language};
@@ -205,7 +205,8 @@ impl Engine {
         let root = file.root();
         let mut main = Dispatch::new(self.rules.len());
         if !flat.is_empty() {
-            self.dispatch(flat, 0, &[], &ctx, &active, &mut main, false);
+            let mut buf = WalkStack::default();
+            self.dispatch(flat, 0, &[], &ctx, &active, &mut main, &mut buf, false);
         }
         let tops: Vec<usize> = flat.children(0).collect();
         let split = if parallel && file.text.len() >= PARALLEL_MIN_BYTES {
@@ -218,8 +219,9 @@ impl Engine {
         let walk_part = |part: &[usize]| {
             let ctx = Ctx::new(file, file_idx, pkg, &self.settings, flat);
             let mut d = Dispatch::new(self.rules.len());
+            let mut buf = WalkStack::default();
             for &top in part {
-                self.dispatch(flat, top, &[root], &ctx, &active, &mut d, true);
+                self.dispatch(flat, top, &[root], &ctx, &active, &mut d, &mut buf, true);
             }
             (d, ctx.take_diagnostics())
         };
@@ -315,6 +317,7 @@ impl Engine {
         ctx: &Ctx<'a>,
         active: &[bool],
         d: &mut Dispatch,
+        buf: &mut WalkStack<'a>,
         subtree: bool,
     ) {
         let mut visit = |i: usize, kind: u16, node: Node<'a>, stack: &[Node<'a>]| {
@@ -348,7 +351,7 @@ impl Engine {
             visit(at, flat.kind(at), flat.node(at), base);
             return;
         }
-        flat.walk_at(at, base, |i, kind, node, stack, _| {
+        flat.walk_at_with(at, base, buf, |i, kind, node, stack, _| {
             visit(i, kind, node, stack);
             crate::syntax::Walk::Continue
         });

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 
 use super::net::{self as netfacts, NetFacts, NetWalk};
 use super::{FactScope, MethodFact};
-use crate::flat::Flat;
+use crate::flat::{Flat, WalkStack};
 use crate::sema::{self, Imports, LocalDecl, ValueUse};
 use crate::source::LineIndex;
 use crate::syntax::{self, F, NodeExt, Walk, text};
@@ -184,6 +184,8 @@ pub(super) struct FileWalk<'a> {
     /// Kind ids of the visited node's three innermost ancestors, parent first, read
     /// from the flat array (`NO_KIND`: not known, ask the node).
     anc_kinds: [u16; 3],
+    /// The body walk's ancestor stack, reused from function to function.
+    walk_buf: WalkStack<'a>,
 }
 
 const NO_KIND: u16 = u16::MAX;
@@ -278,6 +280,7 @@ pub fn extract_with(
             rhs: Vec::new(),
             sides: (false, false),
             anc_kinds: [NO_KIND; 3],
+            walk_buf: WalkStack::default(),
         };
         for &top in tops {
             match top.kind_str() {
@@ -380,7 +383,8 @@ impl<'a> FileWalk<'a> {
         }
         let base = [root, decl];
         let flat = self.flat;
-        flat.walk_indexed(body, &base, |at, kind, n, anc, kinds| {
+        let mut buf = std::mem::take(&mut self.walk_buf);
+        flat.walk_indexed(body, &base, &mut buf, |at, kind, n, anc, kinds| {
             if anc.len() > syntax::MAX_NESTING {
                 return Walk::Skip;
             }
@@ -464,6 +468,7 @@ impl<'a> FileWalk<'a> {
             Walk::Continue
         });
         self.anc_kinds = [NO_KIND; 3];
+        self.walk_buf = buf;
         if net {
             self.cur.net = self.net.finish();
         }
@@ -954,6 +959,7 @@ mod tests {
                 rhs: Vec::new(),
                 sides: (false, false),
                 anc_kinds: [NO_KIND; 3],
+                walk_buf: WalkStack::default(),
             };
             for i in 0..flat.len() {
                 if syntax::kind_name(flat.kind(i)) != "call_expression" {
