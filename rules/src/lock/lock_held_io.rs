@@ -137,7 +137,7 @@ impl Rule for LockHeldIo {
         let Some((Some(op), name)) = ctx.callee(call) else {
             return;
         };
-        let lname = ctx.text(name);
+        let lname = ctx.ident_text(name);
         if !matches!(lname, "Lock" | "RLock") || !syntax::call_args(call).is_empty() {
             return;
         }

@@ -139,7 +139,7 @@ fn check_call<'a>(ctx: &Ctx<'a>, call: Node<'a>, anc: &[Node<'a>]) {
     let Some((Some(op), name)) = ctx.callee(call) else {
         return;
     };
-    let m = ctx.text(name);
+    let m = ctx.ident_text(name);
     if !CLIENT_METHODS.contains(&m) || !is_default_client(ctx, op, anc, call) {
         return;
     }

@@ -82,7 +82,7 @@ impl Rule for DeadlineNotRefreshed {
         let Some((Some(op), name)) = ctx.callee(call) else {
             return;
         };
-        let method = ctx.text(name);
+        let method = ctx.ident_text(name);
         if !matches!(method, "SetReadDeadline" | "SetDeadline") {
             return;
         }

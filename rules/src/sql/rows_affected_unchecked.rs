@@ -114,7 +114,7 @@ impl Rule for RowsAffectedUnchecked {
         let Some((Some(op), name_node)) = ctx.callee(call) else {
             return;
         };
-        let name = ctx.text(name_node);
+        let name = ctx.ident_text(name_node);
         let gorm_write = api::GORM_WRITES.contains(&name);
         if !gorm_write && !api::is_exec_name(name) {
             return;
