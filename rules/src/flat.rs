@@ -452,6 +452,9 @@ impl<'t> Flat<'t> {
             match visit(i, e.kind, node, stack, kinds) {
                 Walk::Stop => return,
                 Walk::Skip => i = e.end as usize,
+                // A leaf (half the nodes) is nobody's ancestor: pushing it would only
+                // pop it at the next node.
+                Walk::Continue if e.end as usize == i + 1 => i += 1,
                 Walk::Continue => {
                     stack.push(node);
                     ends.push(e.end);
