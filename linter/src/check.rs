@@ -20,13 +20,6 @@ use crate::discover::{PackageJob, io_reason};
 /// source). One package bigger than this still runs, alone.
 const TREE_BUDGET_BYTES: u64 = 6 * 1024 * 1024;
 
-/// Packages with more source than this do not keep each file's flattened nodes
-/// between fact extraction and linting (see `SourceFile::forget_flat`): the ones
-/// linted alone, whose trees set the peak memory (keeping theirs: +60 MiB on the
-/// bench corpus). Within the budget, keeping them costs nothing at the peak and
-/// saves flattening each file twice (~5 % of a full run).
-const KEEP_FLAT_MAX_BYTES: u64 = TREE_BUDGET_BYTES / 2;
-
 /// One linted file.
 pub struct FileReport {
     pub path: PathBuf,
@@ -202,20 +195,14 @@ struct Loading {
 }
 
 /// Parse one file of a package and summarise it right away.
-fn load_one(
-    path: &Path,
-    bytes: Result<Vec<u8>, Loaded>,
-    lint: bool,
-    scope: FactScope,
-    keep_flat: bool,
-) -> Loading {
+fn load_one(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, scope: FactScope) -> Loading {
     let loaded = match bytes {
         Ok(bytes) => parse(path, bytes),
         Err(not) => not,
     };
     let mut out = Loading::default();
     match loaded {
-        Loaded::Ok(mut f) => {
+        Loaded::Ok(f) => {
             if lint {
                 out.checked = 1;
                 if f.lossy {
@@ -228,10 +215,11 @@ fn load_one(
             let decls = FileSummary::decls(&f);
             // Generated files get no findings: their trees are not kept.
             let lint = lint && !decls.generated;
+            // The flattened nodes the facts were read from are kept for the lint: the
+            // budget bounds trees and arrays alike (flattening each file again cost
+            // ~2 % of a full run; keeping the arrays of the packages linted alone,
+            // ~30 MiB of peak memory on the bench corpus).
             let summary = Arc::new(FileSummary::extract_scoped(&f, decls, scope));
-            if !keep_flat {
-                f.forget_flat();
-            }
             out.parsed = Some((summary, lint.then_some(f)));
         }
         Loaded::GeneratedData => out.checked = usize::from(lint),
@@ -267,9 +255,6 @@ fn check_package(
     let scope = engine
         .fact_scope()
         .for_package_texts(read.iter().filter_map(|r| r.as_deref().ok()));
-    // A big package's trees are what bounds peak memory: its files are flattened
-    // again when linted rather than holding every flattening.
-    let keep_flat = job.lint_bytes <= KEEP_FLAT_MAX_BYTES;
     let inputs = job.files.iter().zip(&job.lint).zip(read);
     let loaded: Vec<Loading> = if parallel {
         // Biggest files first: started last, one of them would leave the other threads
@@ -281,13 +266,13 @@ fn check_package(
         let mut done: Vec<(usize, Loading)> = jobs
             .into_par_iter()
             .with_max_len(1)
-            .map(|(i, ((path, &lint), bytes))| (i, load_one(path, bytes, lint, scope, keep_flat)))
+            .map(|(i, ((path, &lint), bytes))| (i, load_one(path, bytes, lint, scope)))
             .collect();
         done.sort_unstable_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, l)| l).collect()
     } else {
         inputs
-            .map(|((path, &lint), bytes)| load_one(path, bytes, lint, scope, keep_flat))
+            .map(|((path, &lint), bytes)| load_one(path, bytes, lint, scope))
             .collect()
     };
     let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
