@@ -239,21 +239,10 @@ impl<'a> Ctx<'a> {
         self.at.set(Some(i));
     }
 
-    /// The text of an identifier token. In a file that parsed without error it is read
-    /// from the source up to the first byte that cannot continue an identifier (there,
-    /// nothing else can follow one directly), not up to the node's end: that is a
-    /// read of the tree, a cache miss on every call a rule looks at.
+    /// The text of an identifier token ([`syntax::ident_text`]: from the source, not
+    /// the tree, in a file without syntax errors).
     pub fn ident_text(&self, ident: Node<'a>) -> &'a str {
-        let src = self.src();
-        if self.clean {
-            let start = ident.start_byte();
-            let len = src.as_bytes()[start..]
-                .iter()
-                .take_while(|&&b| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80)
-                .count();
-            return &src[start..start + len];
-        }
-        self.text(ident)
+        syntax::ident_text(ident, self.src(), self.clean)
     }
 
     /// `node.kind_id()`, read from the flat array when `node` is the one being

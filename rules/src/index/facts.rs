@@ -186,9 +186,24 @@ pub(super) struct FileWalk<'a> {
     anc_kinds: [u16; 3],
     /// The body walk's ancestor stack, reused from function to function.
     walk_buf: WalkStack<'a>,
+    /// The file parsed without error ([`syntax::ident_text`]).
+    clean: bool,
 }
 
 const NO_KIND: u16 = u16::MAX;
+
+/// Kind ids the body walk tests first (most of the nodes it acts on).
+struct HotKinds {
+    identifier: u16,
+    selector_expression: u16,
+    call_expression: u16,
+}
+
+static HOT_KINDS: std::sync::LazyLock<HotKinds> = std::sync::LazyLock::new(|| HotKinds {
+    identifier: syntax::kind_id_of("identifier"),
+    selector_expression: syntax::kind_id_of("selector_expression"),
+    call_expression: syntax::kind_id_of("call_expression"),
+});
 
 /// The kinds a function body's walk acts on (its match below and
 /// [`netfacts::visit`]): any other node (most of them: names of fields, lists, blocks,
@@ -260,6 +275,7 @@ pub fn extract_with(
         return FileFacts::default();
     }
     let root = flat.node(0);
+    let clean = !root.has_error();
     let tops: Vec<Node> = flat.children(0).map(|i| flat.node(i)).collect();
     let part = |tops: &[Node<'_>]| {
         let mut w = FileWalk {
@@ -281,6 +297,7 @@ pub fn extract_with(
             sides: (false, false),
             anc_kinds: [NO_KIND; 3],
             walk_buf: WalkStack::default(),
+            clean,
         };
         for &top in tops {
             match top.kind_str() {
@@ -393,6 +410,18 @@ impl<'a> FileWalk<'a> {
             }
             let known = |k: usize| kinds.len().checked_sub(k + 1).map_or(NO_KIND, |j| kinds[j]);
             self.anc_kinds = [known(0), known(1), known(2)];
+            // The commonest kinds, by id: none of them is a net declaration or binding.
+            let hot = &*HOT_KINDS;
+            if kind == hot.identifier {
+                self.on_ident(n, anc, decl);
+                return Walk::Continue;
+            } else if kind == hot.selector_expression {
+                self.record_value_ref(false, n, anc);
+                return Walk::Continue;
+            } else if kind == hot.call_expression {
+                self.on_call(n, at, anc, decl);
+                return Walk::Continue;
+            }
             let kind = syntax::kind_name(kind);
             if kind == "short_var_declaration" || net && kind == "assignment_statement" {
                 self.load_sides(n, at);
@@ -402,19 +431,7 @@ impl<'a> FileWalk<'a> {
             }
             match kind {
                 "call_expression" => self.on_call(n, at, anc, decl),
-                "identifier" => {
-                    let name = text(n, src);
-                    if self.params.contains(&name) {
-                        self.on_param_use(n, anc, decl);
-                    }
-                    if self.imports.path_of(name).is_some()
-                        && !(self.anc_kind(anc, 0) == "selector_expression"
-                            && anc.last().and_then(|p| p.field(F.operand)) == Some(n))
-                    {
-                        self.shadow(name);
-                    }
-                    self.record_value_ref(true, n, anc);
-                }
+                "identifier" => self.on_ident(n, anc, decl),
                 "type_spec" | "type_alias" => {
                     if let Some(name) = n.field(F.name) {
                         let name = text(name, src);
@@ -472,6 +489,20 @@ impl<'a> FileWalk<'a> {
         if net {
             self.cur.net = self.net.finish();
         }
+    }
+
+    fn on_ident(&mut self, n: Node<'a>, anc: &[Node<'a>], decl: Node<'a>) {
+        let name = syntax::ident_text(n, self.src, self.clean);
+        if self.params.contains(&name) {
+            self.on_param_use(n, anc, decl);
+        }
+        if self.imports.path_of(name).is_some()
+            && !(self.anc_kind(anc, 0) == "selector_expression"
+                && anc.last().and_then(|p| p.field(F.operand)) == Some(n))
+        {
+            self.shadow(name);
+        }
+        self.record_value_ref(true, n, anc);
     }
 
     /// Lock family: what the locals a declaration introduces hold (before they count as
@@ -960,6 +991,7 @@ mod tests {
                 sides: (false, false),
                 anc_kinds: [NO_KIND; 3],
                 walk_buf: WalkStack::default(),
+                clean: !file.root().has_error(),
             };
             for i in 0..flat.len() {
                 if syntax::kind_name(flat.kind(i)) != "call_expression" {
