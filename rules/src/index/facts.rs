@@ -429,9 +429,8 @@ impl<'a> FileWalk<'a> {
             if net {
                 netfacts::visit(self, kind, n, anc, decl);
             }
+            // Identifiers, selectors and calls were handled above, by kind id.
             match kind {
-                "call_expression" => self.on_call(n, at, anc, decl),
-                "identifier" => self.on_ident(n, anc, decl),
                 "type_spec" | "type_alias" => {
                     if let Some(name) = n.field(F.name) {
                         let name = text(name, src);
@@ -440,7 +439,6 @@ impl<'a> FileWalk<'a> {
                         }
                     }
                 }
-                "selector_expression" => self.record_value_ref(false, n, anc),
                 // Lock family: channel operations and channel fields (see `index::lock`).
                 "send_statement" | "unary_expression" | "select_statement" | "keyed_element"
                     if lock =>
