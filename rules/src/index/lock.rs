@@ -8,8 +8,6 @@
 //! and is typed against the whole package only when the rule asks
 //! ([`PackageIndex::callee_io`]), so fields declared in other files resolve.
 
-use std::collections::HashSet;
-
 use rustc_hash::FxHashSet;
 use std::ops::Range;
 use std::path::Path;
@@ -1134,10 +1132,10 @@ impl PackageIndex {
 
     /// Field names the package only ever assigns buffered channels to
     /// (`s.events = make(chan Event, 64)`), and at least once.
-    pub fn buffered_chan_fields(&self) -> &HashSet<String> {
+    pub fn buffered_chan_fields(&self) -> &FxHashSet<String> {
         self.chan_buffered.get_or_init(|| {
-            let mut buffered = HashSet::new();
-            let mut unbuffered = HashSet::new();
+            let mut buffered = FxHashSet::default();
+            let mut unbuffered = FxHashSet::default();
             for f in &self.facts {
                 for (field, b) in &f.lock.chan_makes {
                     if *b {

@@ -12,7 +12,7 @@ pub mod facts;
 pub mod lock;
 pub mod net;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -664,7 +664,7 @@ impl PackageIndex {
         self.field_facts[fact.slot()].get_or_init(|| {
             let methods = fact.methods();
             let params = self.param_facts(fact);
-            let mut out = HashSet::new();
+            let mut out = HashSet::default();
             for f in &self.facts {
                 for mc in &f.method_calls {
                     if !methods.contains(&mc.method.as_str()) {

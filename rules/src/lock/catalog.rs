@@ -383,10 +383,9 @@ pub fn builtin_method_name(name: &str) -> bool {
 /// Whether `pkg.name` is a package function of the built-in catalog (runs for every
 /// qualified call of every file: a map lookup by package first).
 pub fn builtin_func(pkg: &str, name: &str) -> bool {
-    static BY_PKG: std::sync::LazyLock<std::collections::HashMap<&'static str, Vec<&'static str>>> =
+    static BY_PKG: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, Vec<&'static str>>> =
         std::sync::LazyLock::new(|| {
-            let mut m: std::collections::HashMap<&'static str, Vec<&'static str>> =
-                std::collections::HashMap::new();
+            let mut m: rustc_hash::FxHashMap<&'static str, Vec<&'static str>> = Default::default();
             for e in BUILTIN.iter().filter(|e| e.recv.is_empty()) {
                 if let (Cow::Borrowed(p), Cow::Borrowed(n)) = (&e.pkg, &e.name) {
                     m.entry(*p).or_default().push(*n);
