@@ -254,6 +254,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `node.kind_str()`, from the flat array when `node` is the one being dispatched
+    /// (see [`Ctx::kind_id`]).
+    pub fn kind_str(&self, node: Node<'a>) -> &'static str {
+        syntax::kind_name(self.kind_id(node))
+    }
+
     /// [`syntax::callee`], remembered for the last call asked about.
     pub fn callee(&self, call: Node<'a>) -> Callee<'a> {
         if let Some((id, c)) = self.last_callee.get()

@@ -83,7 +83,7 @@ impl Rule for ClientNoTimeout {
     }
 
     fn check_node<'a>(&self, node: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        if node.kind_str() == "call_expression" {
+        if ctx.kind_str(node) == "call_expression" {
             check_call(ctx, node, anc);
             return;
         }

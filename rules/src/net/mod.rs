@@ -100,6 +100,11 @@ pub(crate) fn http_literal<'a>(
     anc: &[Node<'a>],
     name: &str,
 ) -> Option<HttpLiteral<'a>> {
+    // Every struct literal of every file comes here: most files never import the
+    // package, and asking them nothing spares reading a cold tree.
+    if !ctx.imports().has_path("net/http") {
+        return None;
+    }
     let ty = lit.field(F.ty)?;
     let (type_name, http) = match ty.kind_str() {
         "qualified_type" => {

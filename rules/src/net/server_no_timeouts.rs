@@ -2,7 +2,6 @@ use tree_sitter::Node;
 
 use crate::declare_rule;
 use crate::engine::{Ctx, Rule, RuleMeta};
-use crate::syntax::NodeExt;
 
 use super::{http_literal, qualifier, set_later, time_q, timeout_fix};
 
@@ -84,7 +83,7 @@ impl Rule for ServerNoTimeouts {
     }
 
     fn check_node<'a>(&self, node: Node<'a>, anc: &[Node<'a>], ctx: &Ctx<'a>) {
-        if node.kind_str() == "call_expression" {
+        if ctx.kind_str(node) == "call_expression" {
             let Some(name) = ctx.call_to(
                 node,
                 anc,
