@@ -433,6 +433,13 @@ pub fn func_declares<'t>(func: Node<'t>, name: &str, src: &str) -> Option<LocalD
 /// parameters have `None` names. Indices count parameters, not declarations.
 pub fn param_names<'t>(list: Node<'t>, _src: &str) -> Vec<(usize, Option<Node<'t>>, Node<'t>)> {
     let mut out = Vec::new();
+    for_each_param(list, |i, name, ty| out.push((i, name, ty)));
+    out
+}
+
+/// [`param_names`] without collecting them (it runs for every function of every file).
+pub fn for_each_param<'t>(list: Node<'t>, mut f: impl FnMut(usize, Option<Node<'t>>, Node<'t>)) {
+    let mut i = 0;
     for decl in syntax::short_named_children(list) {
         if !matches!(
             decl.kind_str(),
@@ -443,16 +450,16 @@ pub fn param_names<'t>(list: Node<'t>, _src: &str) -> Vec<(usize, Option<Node<'t
         let Some(ty) = decl.field(F.ty) else {
             continue;
         };
-        let names: Vec<Node> = syntax::name_children(decl).collect();
-        if names.is_empty() {
-            out.push((out.len(), None, ty));
-        } else {
-            for n in names {
-                out.push((out.len(), Some(n), ty));
-            }
+        let before = i;
+        for n in syntax::name_children(decl) {
+            f(i, Some(n), ty);
+            i += 1;
+        }
+        if i == before {
+            f(i, None, ty);
+            i += 1;
         }
     }
-    out
 }
 
 /// Ancestors of `node` from `root` (inclusive) down to its parent, computed by descent:

@@ -176,6 +176,9 @@ pub(super) struct FileWalk<'a> {
     scope: FactScope,
     /// Buffer for the arguments of the call being visited.
     args: Vec<Node<'a>>,
+    /// Buffer for what those arguments are: most calls pass nothing tracked and are
+    /// not recorded, so they allocate nothing.
+    arg_targets: Vec<Option<Target>>,
     /// The left and right items of the assignment or short declaration being visited,
     /// and whether it has each side ([`Self::load_sides`]).
     pub(super) lhs: Vec<Node<'a>>,
@@ -278,27 +281,7 @@ pub fn extract_with(
     let clean = !root.has_error();
     let tops: Vec<Node> = flat.children(0).map(|i| flat.node(i)).collect();
     let part = |tops: &[Node<'_>]| {
-        let mut w = FileWalk {
-            flat,
-            src,
-            imports,
-            lines,
-            out: FileFacts::default(),
-            cur: FuncFacts::default(),
-            declared: FxHashSet::default(),
-            params: Vec::new(),
-            recv: None,
-            in_init: false,
-            net: NetWalk::default(),
-            scope,
-            args: Vec::new(),
-            lhs: Vec::new(),
-            rhs: Vec::new(),
-            sides: (false, false),
-            anc_kinds: [NO_KIND; 3],
-            walk_buf: WalkStack::default(),
-            clean,
-        };
+        let mut w = FileWalk::new(flat, src, imports, lines, scope, clean);
         for &top in tops {
             match top.kind_str() {
                 "function_declaration" | "method_declaration" => {
@@ -350,47 +333,87 @@ impl<'a> FileWalk<'a> {
         });
     }
 
+    fn new(
+        flat: Flat<'a>,
+        src: &'a str,
+        imports: &'a Imports,
+        lines: &'a LineIndex,
+        scope: FactScope,
+        clean: bool,
+    ) -> FileWalk<'a> {
+        FileWalk {
+            flat,
+            src,
+            imports,
+            lines,
+            out: FileFacts::default(),
+            cur: FuncFacts::default(),
+            declared: FxHashSet::default(),
+            params: Vec::new(),
+            recv: None,
+            in_init: false,
+            net: NetWalk::default(),
+            scope,
+            args: Vec::new(),
+            arg_targets: Vec::new(),
+            lhs: Vec::new(),
+            rhs: Vec::new(),
+            sides: (false, false),
+            anc_kinds: [NO_KIND; 3],
+            walk_buf: WalkStack::default(),
+            clean,
+        }
+    }
+
     fn walk_func(&mut self, root: Node<'a>, decl: Node<'a>) {
         let src = self.src;
         self.declared.clear();
-        self.params = decl
-            .field(F.parameters)
-            .map(|p| {
-                sema::param_names(p, src)
-                    .into_iter()
-                    .map(|(_, n, _)| n.map_or("", |n| text(n, src)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // Buffers reused from function to function (this runs for every one).
+        let mut params = std::mem::take(&mut self.params);
+        params.clear();
+        if let Some(p) = decl.field(F.parameters) {
+            sema::for_each_param(p, |_, n, _| params.push(n.map_or("", |n| text(n, src))));
+        }
+        self.params = params;
         self.in_init = decl.kind_str() == "function_declaration"
             && decl.field(F.name).is_some_and(|n| text(n, src) == "init");
-        self.recv = decl
-            .field(F.receiver)
-            .and_then(|r| sema::param_names(r, src).into_iter().next())
-            .and_then(|(_, n, _)| n)
-            .map(|n| text(n, src));
+        let mut recv = None;
+        if let Some(r) = decl.field(F.receiver) {
+            sema::for_each_param(r, |i, n, _| {
+                if i == 0 {
+                    recv = n.map(|n| text(n, src));
+                }
+            });
+        }
+        self.recv = recv;
         let Some(body) = decl.field(F.body) else {
             return;
         };
         // Parameters, the receiver and named results declare names outside the body.
-        let results = decl
+        for i in 0..self.params.len() {
+            let name = self.params[i];
+            if self.imports.path_of(name).is_some() {
+                self.shadow(name);
+            }
+        }
+        if let Some(name) = self.recv
+            && self.imports.path_of(name).is_some()
+        {
+            self.shadow(name);
+        }
+        if let Some(r) = decl
             .field(F.result)
             .filter(|r| r.kind_str() == "parameter_list")
-            .map(|r| sema::param_names(r, src))
-            .unwrap_or_default();
-        let signature_names: Vec<&'a str> = self
-            .params
-            .iter()
-            .copied()
-            .chain(self.recv)
-            .chain(
-                results
-                    .iter()
-                    .filter_map(|(_, n, _)| n.map(|n| text(n, src))),
-            )
-            .collect();
-        for name in signature_names {
-            if self.imports.path_of(name).is_some() {
+        {
+            let mut shadowed = Vec::new();
+            sema::for_each_param(r, |_, n, _| {
+                if let Some(name) = n.map(|n| text(n, src))
+                    && self.imports.path_of(name).is_some()
+                {
+                    shadowed.push(name);
+                }
+            });
+            for name in shadowed {
                 self.shadow(name);
             }
         }
@@ -720,21 +743,24 @@ impl<'a> FileWalk<'a> {
         }
         let in_init = self.in_init;
         self.use_of(name).bump(kind, in_init);
-        let args: Vec<Option<Target>> = call_args
-            .iter()
-            .map(|&a| {
-                let a = if a.kind_str() == "variadic_argument" {
-                    a.named_child(0).unwrap_or(a)
-                } else {
-                    a
-                };
-                self.target_of(a, chain, decl, false)
-            })
-            .collect();
+        let mut targets = std::mem::take(&mut self.arg_targets);
+        targets.clear();
+        for &a in call_args {
+            let a = if a.kind_str() == "variadic_argument" {
+                a.named_child(0).unwrap_or(a)
+            } else {
+                a
+            };
+            let t = self.target_of(a, chain, decl, false);
+            targets.push(t);
+        }
         // A call passing nothing we track cannot carry a fact.
-        if args.iter().all(Option::is_none) {
+        if targets.iter().all(Option::is_none) {
+            self.arg_targets = targets;
             return;
         }
+        // The buffer goes with the recorded call; the next call starts a new one.
+        let args = targets;
         let callee = match operand {
             None => Callee::Func(name.to_string()),
             Some(op) => Callee::Method {
@@ -970,27 +996,8 @@ mod tests {
             let flat = file.flat();
             let imports = Imports::default();
             let lines = LineIndex::new(&file.text);
-            let w = FileWalk {
-                flat,
-                src: &file.text,
-                imports: &imports,
-                lines: &lines,
-                out: FileFacts::default(),
-                cur: FuncFacts::default(),
-                declared: FxHashSet::default(),
-                params: Vec::new(),
-                recv: None,
-                in_init: false,
-                net: NetWalk::default(),
-                scope: FactScope::ALL,
-                args: Vec::new(),
-                lhs: Vec::new(),
-                rhs: Vec::new(),
-                sides: (false, false),
-                anc_kinds: [NO_KIND; 3],
-                walk_buf: WalkStack::default(),
-                clean: !file.root().has_error(),
-            };
+            let clean = !file.root().has_error();
+            let w = FileWalk::new(flat, &file.text, &imports, &lines, FactScope::ALL, clean);
             for i in 0..flat.len() {
                 if syntax::kind_name(flat.kind(i)) != "call_expression" {
                     continue;
