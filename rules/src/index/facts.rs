@@ -470,7 +470,7 @@ impl<'a> FileWalk<'a> {
                 }
                 "short_var_declaration" => {
                     if lock {
-                        self.lock_decl(n, decl);
+                        self.lock_decl(n, decl, true);
                     }
                     for i in 0..self.lhs.len() {
                         let id = self.lhs[i];
@@ -482,7 +482,7 @@ impl<'a> FileWalk<'a> {
                 }
                 "var_spec" | "const_spec" => {
                     if lock {
-                        self.lock_decl(n, decl);
+                        self.lock_decl(n, decl, false);
                     }
                     for id in syntax::name_children(n) {
                         self.declared.insert(text(id, src));
@@ -528,13 +528,9 @@ impl<'a> FileWalk<'a> {
 
     /// Lock family: what the locals a declaration introduces hold (before they count as
     /// declared).
-    fn lock_decl(&mut self, n: Node<'a>, decl: Node<'a>) {
+    fn lock_decl(&mut self, n: Node<'a>, decl: Node<'a>, short: bool) {
         // A short declaration's sides were read already (`load_sides`).
-        let sides = (n.kind_str() == "short_var_declaration").then_some((
-            self.sides.0,
-            &self.lhs[..],
-            &self.rhs[..],
-        ));
+        let sides = short.then_some((self.sides.0, &self.lhs[..], &self.rhs[..]));
         super::lock::on_decl(
             &mut self.cur.lock,
             n,
@@ -683,14 +679,14 @@ impl<'a> FileWalk<'a> {
         anc: &[Node<'a>],
         decl: Node<'a>,
     ) {
-        let name = text(name_node, self.src);
+        let name = syntax::ident_text(name_node, self.src, self.clean);
         // `f(...)` of a builtin or a local func value: no function of the package.
         let not_a_func = operand.is_none()
             && (syntax::is_builtin_func(name)
                 || (self.declared.contains(name)
                     && sema::resolve_local(name, name_node, anc, self.src).is_some()));
         if self.scope.net && !not_a_func {
-            netfacts::on_call(self, call, operand, name_node, call_args, anc, decl);
+            netfacts::on_call(self, call, operand, (name_node, name), call_args, anc, decl);
         }
         if self.scope.lock {
             // Lock family: blocking calls, channel makes, unlocks (see `index::lock`).
@@ -698,6 +694,7 @@ impl<'a> FileWalk<'a> {
                 call,
                 op: operand,
                 name: name_node,
+                fname: name,
                 decl,
                 args: call_args,
             };

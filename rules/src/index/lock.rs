@@ -727,32 +727,37 @@ pub(super) fn on_decl<'t>(
     imports: &Imports,
     declared: &FxHashSet<&str>,
 ) {
-    let (names, values, ty) = if stmt.kind_str() == "var_spec" {
-        let names: Vec<Node> = syntax::name_children(stmt).collect();
-        let values = stmt
-            .field(F.value)
-            .map(syntax::expr_list)
-            .unwrap_or_default();
-        (names, values, stmt.field(F.ty))
-    } else if let Some((has_left, names, values)) = sides {
-        if !has_left {
-            return;
-        }
-        (names.to_vec(), values.to_vec(), None)
-    } else {
-        let Some(left) = stmt.field(F.left) else {
-            return;
+    // A short declaration's sides are borrowed from the walk (this runs for every
+    // one); the other shapes are read here.
+    let (read_names, read_values);
+    let (names, values, ty): (&[Node], &[Node], _) =
+        if sides.is_none() && stmt.kind_str() == "var_spec" {
+            read_names = syntax::name_children(stmt).collect::<Vec<Node>>();
+            read_values = stmt
+                .field(F.value)
+                .map(syntax::expr_list)
+                .unwrap_or_default();
+            (&read_names, &read_values, stmt.field(F.ty))
+        } else if let Some((has_left, names, values)) = sides {
+            if !has_left {
+                return;
+            }
+            (names, values, None)
+        } else {
+            let Some(left) = stmt.field(F.left) else {
+                return;
+            };
+            read_values = stmt
+                .field(F.right)
+                .map(syntax::expr_list)
+                .unwrap_or_default();
+            read_names = syntax::expr_list(left);
+            (&read_names, &read_values, None)
         };
-        let values = stmt
-            .field(F.right)
-            .map(syntax::expr_list)
-            .unwrap_or_default();
-        (syntax::expr_list(left), values, None)
-    };
     if let Some(ty) = ty {
         let t = TypeRef::from_node(ty, src, imports);
         if t.kind == TypeKind::Named {
-            for n in &names {
+            for n in names {
                 facts
                     .locals
                     .push((text(*n, src).to_string(), RootRef::Typed(t.clone())));
@@ -760,14 +765,15 @@ pub(super) fn on_decl<'t>(
         }
         return;
     }
-    let pairs: Vec<(Node, Node)> = if names.len() == values.len() {
-        names.iter().copied().zip(values.iter().copied()).collect()
+    // Pairwise, or every name from one multi-valued call: the first name only.
+    let pairs = if names.len() == values.len() {
+        names.len()
     } else if values.len() == 1 && !names.is_empty() {
-        vec![(names[0], values[0])]
+        1
     } else {
         return;
     };
-    for (name, value) in pairs {
+    for (&name, &value) in names.iter().zip(values).take(pairs) {
         let v = syntax::unparen(value);
         // Only shapes that can hold a typed value worth knowing.
         if !matches!(
@@ -795,6 +801,8 @@ pub(super) struct CallAt<'t> {
     pub call: Node<'t>,
     pub op: Option<Node<'t>>,
     pub name: Node<'t>,
+    /// The name's text (read by the caller from the source).
+    pub fname: &'t str,
     pub decl: Node<'t>,
     /// The call's arguments (comments left out).
     pub args: &'t [Node<'t>],
@@ -815,10 +823,10 @@ pub(super) fn on_call(
         call,
         op,
         name,
+        fname,
         decl,
         args,
     } = at;
-    let fname = text(name, src);
     let Some(op) = op else {
         if fname == "make" {
             record_chan_make(facts, call, anc, src);

@@ -536,13 +536,13 @@ pub(super) fn on_call<'a>(
     w: &mut FileWalk<'a>,
     call: Node<'a>,
     op: Option<Node<'a>>,
-    name_node: Node<'a>,
+    // The callee's name token and its text.
+    (name_node, name): (Node<'a>, &'a str),
     args: &[Node<'a>],
     anc: &[Node<'a>],
     decl: Node<'a>,
 ) {
-    let name = text(name_node, w.src);
-    let at = name_node.start_byte()..name_node.end_byte();
+    let at = name_node.start_byte()..name_node.start_byte() + name.len();
     let Some(op) = op else {
         // `f(...)`: a same-package function (the caller left out builtins and local
         // func values).
