@@ -136,6 +136,21 @@ impl FlatTree {
         }
     }
 
+    /// Ask the CPU to fetch, ahead of freeing the tree, the memory each entry's node
+    /// handle points into (the slot in its parent's child array, allocated with the
+    /// parent's own data). Freeing a tree chases its pointers one cache miss at a time,
+    /// and by the time a package's file is freed its tree is cold; these loads are
+    /// independent, so they overlap. Only a hint: nothing is read.
+    pub fn prefetch_nodes(&self) {
+        #[cfg(target_arch = "x86_64")]
+        for e in &self.entries {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            // SAFETY: SSE is part of x86_64; a prefetch never faults, whatever the
+            // address.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::without_provenance(e.id())) };
+        }
+    }
+
     /// The nodes, borrowed from `tree`, which must be the tree this was built from.
     pub(crate) fn view<'t>(&'t self, tree: &'t Tree) -> Flat<'t> {
         debug_assert_eq!(tree.root_node().into_raw().tree, self.tree);

@@ -132,6 +132,7 @@ pub fn lint_package_owned<R: Send>(
         let index = engine.index(group, gomod.clone());
         let lint = |(local, global, src): (usize, usize, SourceFile)| {
             let lint = engine.lint_file_with(&src, local, &index, parallel);
+            src.prefetch_tree();
             (global, done(global, src, lint))
         };
         if parallel {

@@ -326,6 +326,13 @@ impl SourceFile {
     }
 
     /// The kept flattened nodes, if any.
+    /// Prefetch the tree's memory before it is freed ([`FlatTree::prefetch_nodes`]).
+    pub fn prefetch_tree(&self) {
+        if let Some(f) = self.flat.get() {
+            f.prefetch_nodes();
+        }
+    }
+
     pub fn cached_flat(&self) -> Option<Flat<'_>> {
         self.flat.get().map(|f| f.view(&self.tree))
     }
