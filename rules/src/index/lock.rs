@@ -765,7 +765,7 @@ pub(super) fn on_decl<'t>(
         }
         return;
     }
-    // Pairwise, or every name from one multi-valued call: the first name only.
+    // Name by value; with one multi-valued value (`a, b := f()`), the first name only.
     let pairs = if names.len() == values.len() {
         names.len()
     } else if values.len() == 1 && !names.is_empty() {
