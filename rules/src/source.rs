@@ -325,7 +325,6 @@ impl SourceFile {
             .view(&self.tree)
     }
 
-    /// The kept flattened nodes, if any.
     /// Prefetch the tree's memory before it is freed ([`FlatTree::prefetch_nodes`]).
     pub fn prefetch_tree(&self) {
         if let Some(f) = self.flat.get() {
@@ -333,13 +332,16 @@ impl SourceFile {
         }
     }
 
+    /// The kept flattened nodes, if any.
     pub fn cached_flat(&self) -> Option<Flat<'_>> {
         self.flat.get().map(|f| f.view(&self.tree))
     }
 
-    /// Drop the kept flattened nodes (about a fifth of the tree's memory): a caller
-    /// holding many trees at once trades a second flattening for memory.
-    pub fn forget_flat(&mut self) {
+    /// Drop the kept flattened nodes: the state of a file whose facts came from
+    /// elsewhere (the language server's cached summaries), which the lint flattens
+    /// for its own walk.
+    #[cfg(test)]
+    pub(crate) fn forget_flat(&mut self) {
         self.flat.take();
     }
 
