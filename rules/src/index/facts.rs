@@ -390,30 +390,15 @@ impl<'a> FileWalk<'a> {
             return;
         };
         // Parameters, the receiver and named results declare names outside the body.
-        for i in 0..self.params.len() {
-            let name = self.params[i];
-            if self.imports.path_of(name).is_some() {
-                self.shadow(name);
-            }
-        }
-        if let Some(name) = self.recv
-            && self.imports.path_of(name).is_some()
-        {
-            self.shadow(name);
-        }
+        let mut signature: Vec<&'a str> = self.params.iter().copied().chain(self.recv).collect();
         if let Some(r) = decl
             .field(F.result)
             .filter(|r| r.kind_str() == "parameter_list")
         {
-            let mut shadowed = Vec::new();
-            sema::for_each_param(r, |_, n, _| {
-                if let Some(name) = n.map(|n| text(n, src))
-                    && self.imports.path_of(name).is_some()
-                {
-                    shadowed.push(name);
-                }
-            });
-            for name in shadowed {
+            sema::for_each_param(r, |_, n, _| signature.extend(n.map(|n| text(n, src))));
+        }
+        for name in signature {
+            if self.imports.path_of(name).is_some() {
                 self.shadow(name);
             }
         }

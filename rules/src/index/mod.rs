@@ -138,10 +138,13 @@ impl FactScope {
     /// before any file is parsed: net facts when a net import path appears anywhere
     /// as a string (a superset of [`Self::for_package`]), lock facts when some file
     /// may take a lock ([`Self::text_may_lock`]).
-    pub fn for_package_texts<'a>(self, texts: impl Iterator<Item = &'a [u8]> + Clone) -> FactScope {
+    pub fn for_package_texts<'a>(
+        self,
+        mut texts: impl Iterator<Item = &'a [u8]> + Clone,
+    ) -> FactScope {
         FactScope {
             net: self.net && texts.clone().any(Self::text_may_import_net),
-            lock: self.lock && texts.clone().any(Self::text_may_lock),
+            lock: self.lock && texts.any(Self::text_may_lock),
         }
     }
 
