@@ -489,6 +489,7 @@ mod tests {
         summary: "",
         raw_docs: "",
         kinds: &[],
+        gate: &[],
         fix: FixAvailability::None,
         version_gated: false,
         skip_test_files: false,

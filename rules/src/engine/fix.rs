@@ -575,6 +575,7 @@ mod tests {
         summary: "test",
         raw_docs: "",
         kinds: &["source_file"],
+        gate: &[],
         fix: FixAvailability::Always,
         version_gated: false,
         skip_test_files: false,

@@ -5,6 +5,7 @@ pub mod config;
 pub mod ctx;
 pub mod diagnostic;
 pub mod fix;
+pub(crate) mod gate;
 pub mod rule;
 pub mod settings;
 pub mod suppress;
@@ -63,6 +64,11 @@ pub struct Engine {
     /// `table[kind_id]` = positions in `rules`.
     table: Vec<Vec<u8>>,
     comment_kind: u16,
+    /// The rules' names to find in a file before running them there.
+    gate: gate::TextGate,
+    /// Tests: run every rule on every file, to show the gate changes no finding.
+    #[cfg(test)]
+    ungated: bool,
 }
 
 impl Engine {
@@ -84,12 +90,16 @@ impl Engine {
             }
         }
         let comment_kind = lang.id_for_node_kind("comment", true);
+        let gate = gate::TextGate::new(&rules);
         Engine {
             settings,
             rules,
             rule_index,
             table,
             comment_kind,
+            gate,
+            #[cfg(test)]
+            ungated: false,
         }
     }
 
@@ -112,6 +122,7 @@ impl Engine {
         let lang = language();
         let pos = self.rules.len() as u8;
         self.rules.push(rule);
+        self.gate = gate::TextGate::new(&self.rules);
         self.rule_index.push(usize::MAX);
         for want in rule.meta().kinds {
             for id in 0..lang.node_kind_count() as u16 {
@@ -166,7 +177,7 @@ impl Engine {
         }
         let gated = pkg.timers_collected();
         let per_file_off = self.settings.ignored_for(&file.path);
-        let active: Vec<bool> = self
+        let enabled: Vec<bool> = self
             .rules
             .iter()
             .zip(&self.rule_index)
@@ -177,6 +188,25 @@ impl Engine {
                     || per_file_off.contains(i))
             })
             .collect();
+        // Rules whose names the file does not spell could report nothing here. (They
+        // still count as run for the unused-suppression check: they found nothing.)
+        let mut active = enabled.clone();
+        let may_suppress = self.gate.narrow(file.text.as_bytes(), &mut active);
+        #[cfg(test)]
+        let (active, may_suppress) = if self.ungated {
+            (enabled.clone(), true)
+        } else {
+            (active, may_suppress)
+        };
+        // The walk dispatches nodes to the active rules that asked for some, and
+        // gathers the comments for the suppression directives: without either, it
+        // would find nothing.
+        let walk = may_suppress
+            || self
+                .rules
+                .iter()
+                .zip(&active)
+                .any(|(r, &on)| on && !r.meta().kinds.is_empty());
         // A flattening the caller chose not to keep is built for this walk only.
         let built;
         let flat = match file.cached_flat() {
@@ -204,11 +234,15 @@ impl Engine {
         // its own sink), since declarations are independent for the rules.
         let root = file.root();
         let mut main = Dispatch::new(self.rules.len());
-        if !flat.is_empty() {
+        if walk && !flat.is_empty() {
             let mut buf = WalkStack::default();
             self.dispatch(flat, 0, &[], &ctx, &active, &mut main, &mut buf, false);
         }
-        let tops: Vec<usize> = flat.children(0).collect();
+        let tops: Vec<usize> = if walk {
+            flat.children(0).collect()
+        } else {
+            Vec::new()
+        };
         let split = if parallel && file.text.len() >= PARALLEL_MIN_BYTES {
             let half = file.text.len() / 2;
             tops.partition_point(|&i| flat.node(i).start_byte() < half)
@@ -229,6 +263,11 @@ impl Engine {
             if split < tops.len() && split > 0 {
                 let (a, b) = tops.split_at(split);
                 rayon::join(|| walk_part(a), || walk_part(b))
+            } else if tops.is_empty() {
+                (
+                    (Dispatch::new(0), Vec::new()),
+                    (Dispatch::new(0), Vec::new()),
+                )
             } else {
                 (walk_part(&tops), (Dispatch::new(0), Vec::new()))
             };
@@ -258,7 +297,7 @@ impl Engine {
         if self.settings.report_unused_ignores && !out.directives.is_empty() {
             let mut ran = RuleSet::empty();
             for (pos, &i) in self.rule_index.iter().enumerate() {
-                if active[pos] && !failed[pos] && i < registry::RULES.len() {
+                if enabled[pos] && !failed[pos] && i < registry::RULES.len() {
                     ran.insert(i);
                 }
             }
@@ -407,6 +446,63 @@ mod tests {
         assert_eq!(unused.len(), 4, "{unused:?}");
     }
 
+    /// Everything a lint gives that the gate could change.
+    fn lint_all(engine: &Engine, files: &[SourceFile]) -> Vec<String> {
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        crate::lint_sources(engine, &refs, None, |_| true)
+            .into_iter()
+            .map(|(i, l)| {
+                let d: Vec<_> = l
+                    .diagnostics
+                    .iter()
+                    .map(|d| (d.rule, d.range.clone(), &d.message))
+                    .collect();
+                let s: Vec<_> = l.suppressed.iter().map(|s| s.directive).collect();
+                format!(
+                    "{i} {d:?} {s:?} {:?} {:?} {:?}",
+                    l.directives, l.directive_used, l.internal_errors
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_text_gate_changes_no_finding() {
+        let mut settings = vec![
+            Settings::default(),
+            Settings {
+                report_unused_ignores: true,
+                ..Settings::default()
+            },
+        ];
+        for rule in registry::RULES {
+            settings.push(Settings::for_rule(rule.meta().id));
+        }
+        let (mut runs, mut off) = (0, 0);
+        for dir in crate::testing::package_dirs(&fixtures_root()) {
+            let files = load_package(&dir);
+            for s in &settings {
+                let gated = Engine::new(s.clone());
+                let mut ungated = Engine::new(s.clone());
+                ungated.ungated = true;
+                assert_eq!(
+                    lint_all(&gated, &files),
+                    lint_all(&ungated, &files),
+                    "{}",
+                    dir.display()
+                );
+                for f in &files {
+                    let mut active = vec![true; gated.rules.len()];
+                    gated.gate.narrow(f.text.as_bytes(), &mut active);
+                    runs += active.len();
+                    off += active.iter().filter(|a| !**a).count();
+                }
+            }
+        }
+        // The gate did turn rules off.
+        assert!(off * 4 > runs, "{off} of {runs}");
+    }
+
     #[test]
     fn unused_and_unknown_ignores_with_report_unused_ignores() {
         let settings = Settings {
@@ -488,6 +584,7 @@ mod tests {
             summary: "test",
             raw_docs: "",
             kinds: &["call_expression"],
+            gate: &[],
             fix: FixAvailability::None,
             version_gated: false,
             skip_test_files: false,

@@ -85,6 +85,11 @@ pub struct RuleMeta {
     pub raw_docs: &'static str,
     /// tree-sitter-go node kinds the rule wants to see.
     pub kinds: &'static [&'static str],
+    /// Names one of which a file must spell for the rule to report in it: identifiers
+    /// (`Name*`: any identifier starting so) or import paths (anything else holding a
+    /// `/`), anywhere in the text. The rule is not run on other files (see
+    /// `engine::gate`). Empty: run on every file.
+    pub gate: &'static [&'static str],
     pub fix: FixAvailability,
     /// Silent for modules past the Go 1.23 timer-era gate.
     pub version_gated: bool,
@@ -139,6 +144,8 @@ pub trait Rule: Send + Sync + 'static {
 ///         severity: Error,
 ///         summary: "...",
 ///         kinds: ["call_expression"],
+///         // Optional: names one of which a file must spell for the rule to report.
+///         gate: ["NewTicker"],
 ///         fix: Sometimes,
 ///         version_gated: true,
 ///         skip_test_files: false,
@@ -159,6 +166,7 @@ macro_rules! declare_rule {
             severity: $sev:ident,
             summary: $summary:literal,
             kinds: [$($kind:literal),* $(,)?],
+            $(gate: [$($gate:literal),* $(,)?],)?
             fix: $fix:ident,
             version_gated: $gated:literal,
             skip_test_files: $skip:literal
@@ -178,6 +186,7 @@ macro_rules! declare_rule {
                 summary: $summary,
                 raw_docs: concat!($($doc, "\n"),*),
                 kinds: &[$($kind),*],
+                gate: &[$($($gate),*)?],
                 fix: $crate::engine::rule::FixAvailability::$fix,
                 version_gated: $gated,
                 skip_test_files: $skip,

@@ -189,7 +189,7 @@ pub fn is_conn_type(t: &TypeRef) -> bool {
 }
 
 /// Standard-library functions that read from one argument: `(path, name, argument)`.
-const READ_FUNCS: [(&str, &str, usize); 10] = [
+pub(crate) const READ_FUNCS: [(&str, &str, usize); 10] = [
     ("io", "ReadFull", 0),
     ("io", "ReadAtLeast", 0),
     ("io", "ReadAll", 0),
@@ -232,21 +232,22 @@ const ORIGIN_FUNCS: [(&str, &str); 6] = [
     ("crypto/tls", "DialWithDialer"),
 ];
 
+/// Methods of the standard readers that read, besides those named `Read...`.
+pub(crate) const READER_METHODS: [&str; 9] = [
+    "Peek",
+    "Discard",
+    "WriteTo",
+    "Scan",
+    "Decode",
+    "DecodeElement",
+    "DecodeValue",
+    "Token",
+    "RawToken",
+];
+
 /// Methods of the standard readers (and of `*tls.Conn`'s `Read`) that read.
 pub fn is_reader_method(name: &str) -> bool {
-    name.starts_with("Read")
-        || matches!(
-            name,
-            "Peek"
-                | "Discard"
-                | "WriteTo"
-                | "Scan"
-                | "Decode"
-                | "DecodeElement"
-                | "DecodeValue"
-                | "Token"
-                | "RawToken"
-        )
+    name.starts_with("Read") || READER_METHODS.contains(&name)
 }
 
 /// Per-function extraction state, owned by the facts walk.

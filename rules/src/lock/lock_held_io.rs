@@ -117,6 +117,7 @@ declare_rule! {
         severity: Warning,
         summary: "Blocking I/O while a mutex is held stalls every goroutine waiting for that mutex",
         kinds: ["call_expression"],
+        gate: ["Lock", "RLock"],
         fix: None,
         version_gated: false,
         skip_test_files: true,

@@ -68,6 +68,7 @@ declare_rule! {
         severity: Warning,
         summary: "An HTTP request without a timeout or deadline can hang forever",
         kinds: ["composite_literal", "call_expression"],
+        gate: ["net/http"],
         fix: Sometimes,
         version_gated: false,
         skip_test_files: true,

@@ -67,6 +67,7 @@ declare_rule! {
         severity: Warning,
         summary: "A read deadline set once before a read loop expires for every later read",
         kinds: ["call_expression"],
+        gate: ["SetReadDeadline", "SetDeadline"],
         fix: None,
         version_gated: false,
         skip_test_files: false,

@@ -69,6 +69,7 @@ declare_rule! {
         severity: Warning,
         summary: "An `http.Server` without `ReadHeaderTimeout` or `ReadTimeout` is open to slow clients",
         kinds: ["composite_literal", "call_expression"],
+        gate: ["net/http"],
         fix: Sometimes,
         version_gated: false,
         skip_test_files: true,

@@ -65,6 +65,7 @@ declare_rule! {
         severity: Warning,
         summary: "An `http.Transport` without `IdleConnTimeout` keeps idle connections forever",
         kinds: ["composite_literal"],
+        gate: ["net/http"],
         fix: Sometimes,
         version_gated: false,
         skip_test_files: true,

@@ -96,6 +96,7 @@ declare_rule! {
         severity: Warning,
         summary: "An UPDATE/DELETE aimed at specific rows whose affected-row count is never checked: a write that matched nothing passes as success",
         kinds: ["call_expression"],
+        gate: ["Exec", "ExecContext", "MustExec", "MustExecContext", "NamedExec", "NamedExecContext", "Update", "Updates", "UpdateColumn", "UpdateColumns", "Delete"],
         fix: None,
         version_gated: false,
         skip_test_files: false,
@@ -1029,6 +1030,17 @@ mod tests {
     use crate::engine::settings::OptionValue;
     use crate::engine::{Engine, Settings, Severity};
     use crate::source::SourceFile;
+
+    /// The rule starts from a call of an exec method or a gorm write, in the file
+    /// reported: the gate must let every file spelling one through.
+    #[test]
+    fn the_gate_lets_every_exec_through() {
+        let gate = super::RowsAffectedUnchecked::META.gate;
+        let execs = super::api::EXEC_METHODS.iter().map(|m| m.method);
+        for name in execs.chain(super::api::GORM_WRITES.iter().copied()) {
+            assert!(crate::engine::gate::lets_through(gate, name), "{name}");
+        }
+    }
 
     #[test]
     fn fixtures() {

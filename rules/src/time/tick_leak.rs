@@ -71,6 +71,7 @@ declare_rule! {
         severity: Warning,
         summary: "`time.Tick` in a function that returns leaks a Ticker that can never be stopped",
         kinds: ["call_expression"],
+        gate: ["Tick"],
         fix: Sometimes,
         version_gated: true,
         skip_test_files: true,

@@ -80,6 +80,7 @@ declare_rule! {
         severity: Error,
         summary: "A `time.NewTicker` that is never stopped keeps firing for the life of the process",
         kinds: ["call_expression"],
+        gate: ["NewTicker"],
         fix: Sometimes,
         version_gated: true,
         skip_test_files: false,

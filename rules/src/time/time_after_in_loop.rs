@@ -61,6 +61,7 @@ declare_rule! {
         severity: Warning,
         summary: "`time.After` in a looping `select` leaves a live timer behind on every iteration",
         kinds: ["call_expression"],
+        gate: ["After"],
         fix: None,
         version_gated: true,
         skip_test_files: true,
