@@ -192,6 +192,53 @@ struct Loading {
     warning: Option<String>,
     /// Its summary, and its tree when it is to be linted.
     parsed: Option<(Arc<FileSummary>, Option<SourceFile>)>,
+    /// Its report, when its package needed no lint ([`load_quiet`]).
+    report: Option<FileReport>,
+}
+
+/// Parse one file of a package where no rule can report
+/// (`Engine::package_may_report`): its syntax errors are all there is to report, and
+/// its tree is freed right away.
+fn load_quiet(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, engine: &Engine) -> Loading {
+    let mut out = Loading::default();
+    if !lint {
+        // A sibling that only feeds the index: there is no index to feed.
+        return out;
+    }
+    let loaded = match bytes {
+        Ok(bytes) => parse(path, bytes),
+        Err(not) => not,
+    };
+    out.checked = 1;
+    match loaded {
+        Loaded::Ok(f) => {
+            if f.lossy {
+                out.warning = Some(format!(
+                    "{}: not valid UTF-8; linted with invalid bytes replaced",
+                    f.path.display()
+                ));
+            }
+            let lint = engine.lint_syntax(&f);
+            // Generated files get no report (as in `check_package`).
+            if !lint.generated {
+                out.report = Some(FileReport {
+                    path: f.path.to_path_buf(),
+                    text: None,
+                    lint,
+                });
+            }
+        }
+        Loaded::GeneratedData => {}
+        Loaded::Unreadable(msg) => {
+            out.checked = 0;
+            out.error = Some(msg);
+        }
+        Loaded::Skipped(msg) => {
+            out.checked = 0;
+            out.warning = Some(msg);
+        }
+    }
+    out
 }
 
 /// Parse one file of a package and summarise it right away.
@@ -252,10 +299,17 @@ fn check_package(
     } else {
         job.files.iter().map(|p| read(p)).collect()
     };
-    let scope = engine
-        .fact_scope()
-        .for_package_texts(read.iter().filter_map(|r| r.as_deref().ok()));
+    let texts = || read.iter().filter_map(|r| r.as_deref().ok());
+    let quiet = !engine.package_may_report(texts());
+    let scope = engine.fact_scope().for_package_texts(texts());
     let inputs = job.files.iter().zip(&job.lint).zip(read);
+    let load = |path: &Path, lint: bool, bytes| {
+        if quiet {
+            load_quiet(path, bytes, lint, engine)
+        } else {
+            load_one(path, bytes, lint, scope)
+        }
+    };
     let loaded: Vec<Loading> = if parallel {
         // Biggest files first: started last, one of them would leave the other threads
         // idle at the end (a package's generated tables can take a third of its time).
@@ -266,13 +320,13 @@ fn check_package(
         let mut done: Vec<(usize, Loading)> = jobs
             .into_par_iter()
             .with_max_len(1)
-            .map(|(i, ((path, &lint), bytes))| (i, load_one(path, bytes, lint, scope)))
+            .map(|(i, ((path, &lint), bytes))| (i, load(path, lint, bytes)))
             .collect();
         done.sort_unstable_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, l)| l).collect()
     } else {
         inputs
-            .map(|((path, &lint), bytes)| load_one(path, bytes, lint, scope))
+            .map(|((path, &lint), bytes)| load(path, lint, bytes))
             .collect()
     };
     let mut summaries: Vec<Arc<FileSummary>> = Vec::new();
@@ -281,6 +335,7 @@ fn check_package(
         out.files_checked += l.checked;
         out.errors.extend(l.error);
         out.warnings.extend(l.warning);
+        out.files.extend(l.report);
         if let Some((summary, source)) = l.parsed {
             summaries.push(summary);
             kept.push(source);

@@ -490,6 +490,7 @@ mod tests {
         raw_docs: "",
         kinds: &[],
         gate: &[],
+        package_gate: &[],
         fix: FixAvailability::None,
         version_gated: false,
         skip_test_files: false,

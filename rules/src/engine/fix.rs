@@ -576,6 +576,7 @@ mod tests {
         raw_docs: "",
         kinds: &["source_file"],
         gate: &[],
+        package_gate: &[],
         fix: FixAvailability::Always,
         version_gated: false,
         skip_test_files: false,

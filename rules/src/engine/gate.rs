@@ -6,9 +6,17 @@
 //! method), so a file whose text holds none of a rule's names gets no finding from
 //! it, and the rule is not run there. Most files of a corpus spell the names of a few
 //! rules only; a file that spells none of a node rule's names (and holds no
-//! suppression comment) is not walked at all. The names are each rule's
-//! `RuleMeta::gate`; one multi-pattern search (`aho-corasick`, the search the `regex`
-//! crate runs for alternations of literals) finds them all in one pass.
+//! suppression comment) is not walked at all.
+//!
+//! Some rules also need a package-wide condition: the network rules read facts that
+//! exist only in a package importing `net`, `crypto/tls` or `net/http`, the SQL rule
+//! needs a database package. A package where no rule passes both (and that holds no
+//! suppression to judge) cannot get a finding: the CLI only parses it, for its syntax
+//! errors.
+//!
+//! The names are each rule's `RuleMeta::gate` and `RuleMeta::package_gate`; one
+//! multi-pattern search (`aho-corasick`, the search the `regex` crate runs for
+//! alternations of literals) finds them all in one pass per file.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -16,10 +24,11 @@ use super::rule::Rule;
 
 /// One name of a rule's gate.
 struct Needle {
-    text: &'static [u8],
+    text: Vec<u8>,
     /// `Name*`: any identifier starting with `Name`.
     prefix: bool,
-    /// Slots (rule positions, or [`TextGate::directive_slot`]) it opens.
+    /// Slots it opens: rule positions (the file gates), then the rules' package
+    /// gates, then the directives (see [`TextGate::new`]).
     slots: Vec<usize>,
 }
 
@@ -54,23 +63,32 @@ fn is_ident(b: u8) -> bool {
 
 impl TextGate {
     pub(crate) fn new(rules: &[&'static dyn Rule]) -> TextGate {
-        let directive = rules.len();
-        let mut gated = vec![false; rules.len() + 1];
+        let n = rules.len();
+        let directive = 2 * n;
+        let mut gated = vec![false; 2 * n + 1];
         gated[directive] = true;
         let mut words: Vec<Needle> = Vec::new();
         let mut paths: Vec<Needle> = Vec::new();
         let mut bytes: Vec<Needle> = Vec::new();
-        let add = |list: &mut Vec<Needle>, text: &'static str, prefix: bool, slot: usize| match list
-            .iter_mut()
-            .find(|n| n.text == text.as_bytes() && n.prefix == prefix)
-        {
-            Some(n) => n.slots.push(slot),
-            None => list.push(Needle {
-                text: text.as_bytes(),
-                prefix,
-                slots: vec![slot],
-            }),
-        };
+        fn add(list: &mut Vec<Needle>, text: &str, prefix: bool, slot: usize) {
+            match list
+                .iter_mut()
+                .find(|n| n.text == text.as_bytes() && n.prefix == prefix)
+            {
+                Some(n) => n.slots.push(slot),
+                None => list.push(Needle {
+                    text: text.as_bytes().to_vec(),
+                    prefix,
+                    slots: vec![slot],
+                }),
+            }
+        }
+        // An import path is a string literal, interpreted or raw.
+        fn import(paths: &mut Vec<Needle>, path: &str, slot: usize) {
+            for q in ['"', '`'] {
+                add(paths, &format!("{q}{path}{q}"), false, slot);
+            }
+        }
         for (pos, rule) in rules.iter().enumerate() {
             for &g in rule.meta().gate {
                 gated[pos] = true;
@@ -83,10 +101,16 @@ impl TextGate {
                     };
                     add(list, name, g.ends_with('*'), pos);
                 } else {
-                    add(&mut paths, g, false, pos);
+                    import(&mut paths, g, pos);
                 }
             }
+            for &path in rule.meta().package_gate {
+                gated[n + pos] = true;
+                import(&mut paths, path, n + pos);
+            }
         }
+        // Matches do not overlap: the quoted paths (which start and end with a quote)
+        // and the markers (after `//` or a space) cannot overlap a word or each other.
         for m in DIRECTIVE_MARKERS {
             add(&mut paths, m, false, directive);
         }
@@ -95,17 +119,17 @@ impl TextGate {
         let mut anchors: Vec<&[u8]> = Vec::new();
         for w in &words {
             let covered = words.iter().any(|o| {
-                o.text.len() < w.text.len() && memchr::memmem::find(w.text, o.text).is_some()
+                o.text.len() < w.text.len() && memchr::memmem::find(&w.text, &o.text).is_some()
             });
-            if !covered && !anchors.contains(&w.text) {
-                anchors.push(w.text);
+            if !covered && !anchors.contains(&&w.text[..]) {
+                anchors.push(&w.text);
             }
         }
         let mut word_slots: Vec<usize> = words.iter().flat_map(|w| w.slots.clone()).collect();
         word_slots.sort_unstable();
         word_slots.dedup();
         let word_anchors = anchors.len();
-        anchors.extend(paths.iter().map(|p| p.text));
+        anchors.extend(paths.iter().map(|p| &p.text[..]));
         let search = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&anchors)
@@ -122,22 +146,69 @@ impl TextGate {
         }
     }
 
-    /// The slot of the suppression directives, after the rules'.
-    fn directive_slot(&self) -> usize {
-        self.gated.len() - 1
+    /// The number of rules.
+    fn rules(&self) -> usize {
+        self.gated.len() / 2
     }
 
     /// Turn off in `active` (one entry per rule position) the rules whose names `text`
     /// does not spell; whether it may hold a suppression directive.
     pub(crate) fn narrow(&self, text: &[u8], active: &mut [bool]) -> bool {
-        let directive = self.directive_slot();
-        // Slots still to find: gated active rules and the directives.
-        let mut want: Vec<bool> = self
-            .gated
-            .iter()
-            .enumerate()
-            .map(|(i, &g)| g && (i == directive || active.get(i).copied().unwrap_or(false)))
-            .collect();
+        let n = self.rules();
+        // Slots to find: the file gates of the active rules, and the directives.
+        let mut want = vec![false; self.gated.len()];
+        for (pos, &on) in active.iter().enumerate() {
+            want[pos] = on && self.gated[pos];
+        }
+        want[2 * n] = true;
+        let found = self.scan(text, want);
+        for (pos, a) in active.iter_mut().enumerate() {
+            if self.gated[pos] && !found[pos] {
+                *a = false;
+            }
+        }
+        found[2 * n]
+    }
+
+    /// Whether a package whose files' texts are `texts` may get a finding from the
+    /// rules on in `enabled` (or, with `directives`, hold a suppression to judge).
+    pub(crate) fn package_may_report<'t>(
+        &self,
+        texts: impl Iterator<Item = &'t [u8]>,
+        enabled: &[bool],
+        directives: bool,
+    ) -> bool {
+        let n = self.rules();
+        // Each slot once found for one file is not looked for in the next ones.
+        let mut open = vec![false; self.gated.len()];
+        for (pos, &on) in enabled.iter().enumerate() {
+            open[pos] = on;
+            open[n + pos] = on;
+        }
+        open[2 * n] = directives;
+        let mut seen = vec![false; self.gated.len()];
+        for (slot, s) in seen.iter_mut().enumerate() {
+            *s = open[slot] && !self.gated[slot];
+        }
+        let may = |seen: &[bool]| {
+            (0..n).any(|r| enabled[r] && seen[r] && seen[n + r]) || directives && seen[2 * n]
+        };
+        for text in texts {
+            if may(&seen) {
+                return true;
+            }
+            let want: Vec<bool> = (0..seen.len()).map(|i| open[i] && !seen[i]).collect();
+            let found = self.scan(text, want);
+            for (s, f) in seen.iter_mut().zip(found) {
+                *s |= f;
+            }
+        }
+        may(&seen)
+    }
+
+    /// Which of the `want`ed slots `text` opens (only those are looked for; the
+    /// search stops once all are found).
+    fn scan(&self, text: &[u8], mut want: Vec<bool>) -> Vec<bool> {
         let mut left = want.iter().filter(|&&w| w).count();
         let mut found = vec![false; want.len()];
         let mark = |slots: &[usize], found: &mut [bool], want: &mut [bool], left: &mut usize| {
@@ -184,7 +255,7 @@ impl TextGate {
                     word = rest;
                 }
                 for n in &self.words {
-                    if word == n.text || n.prefix && word.starts_with(n.text) {
+                    if word == &n.text[..] || n.prefix && word.starts_with(&n.text) {
                         mark(&n.slots, &mut found, &mut want, &mut left);
                     }
                 }
@@ -204,12 +275,7 @@ impl TextGate {
                 mark(&n.slots, &mut found, &mut want, &mut left);
             }
         }
-        for (pos, a) in active.iter_mut().enumerate() {
-            if self.gated[pos] && !found[pos] {
-                *a = false;
-            }
-        }
-        found[directive]
+        found
     }
 }
 
@@ -231,6 +297,9 @@ mod tests {
 
     macro_rules! gated_rule {
         ($name:ident, $gate:expr) => {
+            gated_rule!($name, $gate, &[]);
+        };
+        ($name:ident, $gate:expr, $package:expr) => {
             struct $name;
             impl Rule for $name {
                 fn meta(&self) -> &'static RuleMeta {
@@ -242,6 +311,7 @@ mod tests {
                         raw_docs: "",
                         kinds: &[],
                         gate: $gate,
+                        package_gate: $package,
                         fix: FixAvailability::None,
                         version_gated: false,
                         skip_test_files: false,
@@ -258,7 +328,8 @@ mod tests {
     gated_rule!(Http, &["net/http"]);
     gated_rule!(Chan, &["Tick", "C"]);
     gated_rule!(Always, &[]);
-    static RULES: [&dyn Rule; 5] = [&Locks, &Reads, &Http, &Chan, &Always];
+    gated_rule!(NetReads, &["Read*"], &["net", "crypto/tls"]);
+    static RULES: [&dyn Rule; 6] = [&Locks, &Reads, &Http, &Chan, &Always, &NetReads];
 
     /// The rules left on for `text`, by position, and whether it may hold a directive.
     fn on(text: &str) -> (Vec<bool>, bool) {
@@ -270,7 +341,7 @@ mod tests {
 
     #[test]
     fn a_rule_runs_only_where_its_names_are_spelt() {
-        assert_eq!(on("package p").0, [false, false, false, false, true]);
+        assert_eq!(on("package p").0, [false, false, false, false, true, false]);
         // (text, rule position, left on)
         let cases = [
             // `RLock` holds `Lock`: one anchor finds both.
@@ -288,7 +359,9 @@ mod tests {
             ("s.Scan()", 1, true),
             // Paths: anywhere in the text.
             ("import \"net/http\"", 2, true),
-            ("import `net/http/httptest`", 2, true),
+            ("import (\n\tstdhttp `net/http`\n)", 2, true),
+            ("import \"net/http/httptest\"", 2, false),
+            ("// see net/http", 2, false),
             ("import \"net/url\"", 2, false),
             // One-byte names, as whole identifiers only.
             ("for range t.C {}", 3, true),
@@ -300,6 +373,35 @@ mod tests {
         for (text, rule, want) in cases {
             assert_eq!(on(text).0[rule], want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_package_may_report_when_a_rule_passes_both_gates() {
+        let gate = TextGate::new(&RULES);
+        let may = |texts: &[&str], enabled: &[bool], directives: bool| {
+            gate.package_may_report(texts.iter().map(|t| t.as_bytes()), enabled, directives)
+        };
+        // Only `NetReads` on: a read and a network import, in any files.
+        let net = [false, false, false, false, false, true];
+        assert!(!may(&["x.Read()"], &net, false));
+        assert!(!may(&["import \"net/url\"", "x.Read()"], &net, false));
+        assert!(may(&["import \"net\"", "x.Read()"], &net, false));
+        assert!(may(
+            &["x.ReadByte()", "import (\n\t`crypto/tls`\n)"],
+            &net,
+            false
+        ));
+        assert!(!may(&["import \"net\"", "x.Write()"], &net, false));
+        // A rule with no gate reports anywhere; a rule turned off nowhere.
+        assert!(may(
+            &["package p"],
+            &[false, false, false, false, true, false],
+            false
+        ));
+        assert!(!may(&["mu.Lock()"], &[false; 6], false));
+        // Suppressions to judge, when asked.
+        assert!(!may(&["//nolint"], &net, false));
+        assert!(may(&["//nolint"], &net, true));
     }
 
     #[test]

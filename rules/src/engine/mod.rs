@@ -133,6 +133,30 @@ impl Engine {
         }
     }
 
+    /// Whether a package whose files' texts are `texts` may get any finding (or hold
+    /// a suppression to judge, with `--report-unused-ignores`): false when no rule
+    /// passes both its gates there (see `engine::gate`). The files of such a package
+    /// need [`Self::lint_syntax`] only.
+    pub fn package_may_report<'t>(&self, texts: impl Iterator<Item = &'t [u8]>) -> bool {
+        #[cfg(test)]
+        if self.ungated {
+            return true;
+        }
+        let enabled = vec![true; self.rules.len()];
+        self.gate
+            .package_may_report(texts, &enabled, self.settings.report_unused_ignores)
+    }
+
+    /// The lint of a file of a package that cannot get a finding
+    /// ([`Self::package_may_report`]): its syntax errors, and whether it is generated.
+    pub fn lint_syntax(&self, file: &SourceFile) -> FileLint {
+        FileLint {
+            syntax_errors: syntax_errors(file),
+            generated: crate::index::decls::is_generated(file.root(), &file.text),
+            ..FileLint::default()
+        }
+    }
+
     /// Index a package with these settings (the Go version override applies).
     pub fn index(
         &self,
@@ -160,14 +184,7 @@ impl Engine {
         parallel: bool,
     ) -> FileLint {
         let mut out = FileLint {
-            syntax_errors: file
-                .syntax_errors()
-                .into_iter()
-                .map(|range| SyntaxError {
-                    start: file.line_col(range.start),
-                    range,
-                })
-                .collect(),
+            syntax_errors: syntax_errors(file),
             ..FileLint::default()
         };
         let generated = pkg.files.get(file_idx).is_some_and(|f| f.decls.generated);
@@ -397,6 +414,16 @@ impl Engine {
     }
 }
 
+fn syntax_errors(file: &SourceFile) -> Vec<SyntaxError> {
+    file.syntax_errors()
+        .into_iter()
+        .map(|range| SyntaxError {
+            start: file.line_col(range.start),
+            range,
+        })
+        .collect()
+}
+
 fn panic_message(rule: &str, payload: &(dyn std::any::Any + Send)) -> String {
     let msg = payload
         .downcast_ref::<&str>()
@@ -504,6 +531,43 @@ mod tests {
     }
 
     #[test]
+    fn a_package_no_rule_can_report_in_gets_no_finding() {
+        let mut settings = vec![
+            Settings::default(),
+            Settings {
+                report_unused_ignores: true,
+                ..Settings::default()
+            },
+        ];
+        for rule in registry::RULES {
+            settings.push(Settings::for_rule(rule.meta().id));
+        }
+        let mut quiet = 0;
+        for dir in crate::testing::package_dirs(&fixtures_root()) {
+            let files = load_package(&dir);
+            for s in &settings {
+                let engine = Engine::new(s.clone());
+                if engine.package_may_report(files.iter().map(|f| f.text.as_bytes())) {
+                    continue;
+                }
+                quiet += 1;
+                let refs: Vec<&SourceFile> = files.iter().collect();
+                for (i, lint) in crate::lint_sources(&engine, &refs, None, |_| true) {
+                    let at = format!("{} {}", dir.display(), files[i].path.display());
+                    assert!(lint.diagnostics.is_empty(), "{at}: {:?}", lint.diagnostics);
+                    assert!(lint.suppressed.is_empty(), "{at}");
+                    assert!(lint.internal_errors.is_empty(), "{at}");
+                    let syntax = engine.lint_syntax(&files[i]);
+                    assert_eq!(syntax.syntax_errors, lint.syntax_errors, "{at}");
+                    assert_eq!(syntax.generated, lint.generated, "{at}");
+                }
+            }
+        }
+        // Some packages were found quiet (most fixture packages, for most single rules).
+        assert!(quiet > 50, "{quiet}");
+    }
+
+    #[test]
     fn unused_and_unknown_ignores_with_report_unused_ignores() {
         let settings = Settings {
             report_unused_ignores: true,
@@ -585,6 +649,7 @@ mod tests {
             raw_docs: "",
             kinds: &["call_expression"],
             gate: &[],
+            package_gate: &[],
             fix: FixAvailability::None,
             version_gated: false,
             skip_test_files: false,

@@ -86,10 +86,13 @@ pub struct RuleMeta {
     /// tree-sitter-go node kinds the rule wants to see.
     pub kinds: &'static [&'static str],
     /// Names one of which a file must spell for the rule to report in it: identifiers
-    /// (`Name*`: any identifier starting so) or import paths (anything else holding a
-    /// `/`), anywhere in the text. The rule is not run on other files (see
+    /// (`Name*`: any identifier starting so), anywhere in the text, or import paths
+    /// (holding a `/`) the file imports. The rule is not run on other files (see
     /// `engine::gate`). Empty: run on every file.
     pub gate: &'static [&'static str],
+    /// Import paths one of which some file of the package must import for the rule to
+    /// report anywhere in it. Empty: no such condition.
+    pub package_gate: &'static [&'static str],
     pub fix: FixAvailability,
     /// Silent for modules past the Go 1.23 timer-era gate.
     pub version_gated: bool,
@@ -144,8 +147,10 @@ pub trait Rule: Send + Sync + 'static {
 ///         severity: Error,
 ///         summary: "...",
 ///         kinds: ["call_expression"],
-///         // Optional: names one of which a file must spell for the rule to report.
+///         // Optional: names one of which a file must spell for the rule to report,
+///         // and import paths one of which the package must import.
 ///         gate: ["NewTicker"],
+///         package_gate: ["time"],
 ///         fix: Sometimes,
 ///         version_gated: true,
 ///         skip_test_files: false,
@@ -167,6 +172,7 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             kinds: [$($kind:literal),* $(,)?],
             $(gate: [$($gate:literal),* $(,)?],)?
+            $(package_gate: [$($pgate:expr),* $(,)?],)?
             fix: $fix:ident,
             version_gated: $gated:literal,
             skip_test_files: $skip:literal
@@ -187,6 +193,7 @@ macro_rules! declare_rule {
                 raw_docs: concat!($($doc, "\n"),*),
                 kinds: &[$($kind),*],
                 gate: &[$($($gate),*)?],
+                package_gate: &[$($($pgate),*)?],
                 fix: $crate::engine::rule::FixAvailability::$fix,
                 version_gated: $gated,
                 skip_test_files: $skip,

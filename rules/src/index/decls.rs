@@ -221,6 +221,15 @@ pub struct FileDecls {
     pub consts: Vec<ConstDef>,
 }
 
+/// Whether the file carries the generated-code header (a `// Code generated ... DO NOT
+/// EDIT.` comment before the package clause), as [`FileDecls::generated`] says.
+pub fn is_generated(root: Node<'_>, src: &str) -> bool {
+    let mut c = root.walk();
+    root.named_children(&mut c)
+        .take_while(|n| n.kind_str() != "package_clause")
+        .any(|n| n.kind_str() == "comment" && is_generated_header(text(n, src)))
+}
+
 impl FileDecls {
     pub fn extract(file_idx: usize, root: Node<'_>, src: &str) -> FileDecls {
         let mut d = FileDecls {

@@ -95,6 +95,7 @@ declare_rule! {
         summary: "A read from a network connection that never gets a read deadline can block forever",
         kinds: [],
         gate: ["Read*", "Peek", "Discard", "WriteTo", "Scan", "Decode*", "Token", "RawToken", "Copy*"],
+        package_gate: ["net", "crypto/tls", "net/http"],
         fix: None,
         version_gated: false,
         skip_test_files: false,

@@ -68,6 +68,7 @@ declare_rule! {
         summary: "A read deadline set once before a read loop expires for every later read",
         kinds: ["call_expression"],
         gate: ["SetReadDeadline", "SetDeadline"],
+        package_gate: ["net", "crypto/tls", "net/http"],
         fix: None,
         version_gated: false,
         skip_test_files: false,

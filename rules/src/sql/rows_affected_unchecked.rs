@@ -97,6 +97,7 @@ declare_rule! {
         summary: "An UPDATE/DELETE aimed at specific rows whose affected-row count is never checked: a write that matched nothing passes as success",
         kinds: ["call_expression"],
         gate: ["Exec", "ExecContext", "MustExec", "MustExecContext", "NamedExec", "NamedExecContext", "Update", "Updates", "UpdateColumn", "UpdateColumns", "Delete"],
+        package_gate: [api::SQL, api::SQLX, api::GORM_V2, api::GORM_V1],
         fix: None,
         version_gated: false,
         skip_test_files: false,
