@@ -42,6 +42,9 @@ pub(crate) struct TextGate {
     /// Identifier needles of one byte, searched with `memchr` (as an automaton
     /// pattern, every occurrence of the byte would be a candidate).
     bytes: Vec<Needle>,
+    /// `.X` needles: the one-byte identifier `X` as a selector's field, also searched
+    /// with `memchr`.
+    fields: Vec<Needle>,
     /// Anchors: every substring needle, and the shortest identifier needles that
     /// every other identifier needle contains.
     search: Option<AhoCorasick>,
@@ -70,6 +73,7 @@ impl TextGate {
         let mut words: Vec<Needle> = Vec::new();
         let mut paths: Vec<Needle> = Vec::new();
         let mut bytes: Vec<Needle> = Vec::new();
+        let mut fields: Vec<Needle> = Vec::new();
         fn add(list: &mut Vec<Needle>, text: &str, prefix: bool, slot: usize) {
             match list
                 .iter_mut()
@@ -92,7 +96,15 @@ impl TextGate {
         for (pos, rule) in rules.iter().enumerate() {
             for &g in rule.meta().gate {
                 gated[pos] = true;
-                if g.bytes().all(is_ident) || g.ends_with('*') {
+                if let Some(field) = g.strip_prefix('.') {
+                    // A longer field name is searched as a word (a superset).
+                    let list = if field.len() == 1 {
+                        &mut fields
+                    } else {
+                        &mut words
+                    };
+                    add(list, field, false, pos);
+                } else if g.bytes().all(is_ident) || g.ends_with('*') {
                     let name = g.trim_end_matches('*');
                     let list = if name.len() == 1 {
                         &mut bytes
@@ -140,6 +152,7 @@ impl TextGate {
             words,
             paths: by_pattern,
             bytes,
+            fields,
             search,
             word_slots,
             gated,
@@ -275,8 +288,31 @@ impl TextGate {
                 mark(&n.slots, &mut found, &mut want, &mut left);
             }
         }
+        for n in &self.fields {
+            if !n.slots.iter().any(|&s| want[s]) {
+                continue;
+            }
+            let hit = memchr::memchr_iter(n.text[0], text).any(|i| {
+                let after = text.get(i + 1).is_none_or(|&c| !is_ident(c));
+                after && after_selector_dot(&text[..i])
+            });
+            if hit {
+                mark(&n.slots, &mut found, &mut want, &mut left);
+            }
+        }
         found
     }
+}
+
+/// Whether an identifier right after `before` may be a selector's field: `.` before
+/// it, across blanks; or a line break or the end of a block comment (`x.// c` on the
+/// line above, `x./* c */`), which this does not look past.
+fn after_selector_dot(before: &[u8]) -> bool {
+    let last = before
+        .iter()
+        .rev()
+        .find(|&&b| !matches!(b, b' ' | b'\t' | b'\r'));
+    matches!(last, Some(b'.' | b'\n' | b'/'))
 }
 
 /// Whether `gate` lets through a file calling `name` (tests of the rules' gates).
@@ -326,7 +362,7 @@ mod tests {
     gated_rule!(Locks, &["Lock", "RLock"]);
     gated_rule!(Reads, &["Read*", "Scan"]);
     gated_rule!(Http, &["net/http"]);
-    gated_rule!(Chan, &["Tick", "C"]);
+    gated_rule!(Chan, &["Tick", ".C"]);
     gated_rule!(Always, &[]);
     gated_rule!(NetReads, &["Read*"], &["net", "crypto/tls"]);
     static RULES: [&dyn Rule; 6] = [&Locks, &Reads, &Http, &Chan, &Always, &NetReads];
@@ -363,11 +399,15 @@ mod tests {
             ("import \"net/http/httptest\"", 2, false),
             ("// see net/http", 2, false),
             ("import \"net/url\"", 2, false),
-            // One-byte names, as whole identifiers only.
+            // A one-byte field name: after a dot, across blanks, line breaks and
+            // comments.
             ("for range t.C {}", 3, true),
+            ("<-s.tick.C", 3, true),
             ("for range t.\n\tC {}", 3, true),
-            ("C", 3, true),
-            ("t.Close(); x.CC; _C", 3, false),
+            ("for range t. C {}", 3, true),
+            ("for range t./* c */C {}", 3, true),
+            ("for range t.// c\n\t\tC {}", 3, true),
+            ("t.Close(); x.CC; _C; var C = 1; f(C)", 3, false),
             ("<-time.Tick(d)", 3, true),
         ];
         for (text, rule, want) in cases {

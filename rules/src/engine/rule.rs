@@ -86,8 +86,8 @@ pub struct RuleMeta {
     /// tree-sitter-go node kinds the rule wants to see.
     pub kinds: &'static [&'static str],
     /// Names one of which a file must spell for the rule to report in it: identifiers
-    /// (`Name*`: any identifier starting so), anywhere in the text, or import paths
-    /// (holding a `/`) the file imports. The rule is not run on other files (see
+    /// (`Name*`: any identifier starting so; `.X`: the identifier `X` as a selector's
+    /// field), anywhere in the text, or import paths (holding a `/`) the file imports. The rule is not run on other files (see
     /// `engine::gate`). Empty: run on every file.
     pub gate: &'static [&'static str],
     /// Import paths one of which some file of the package must import for the rule to

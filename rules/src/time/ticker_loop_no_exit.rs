@@ -58,7 +58,7 @@ declare_rule! {
         severity: Warning,
         summary: "A goroutine that loops on a ticker's channel with no way out can never end",
         kinds: ["for_statement"],
-        gate: ["C", "Tick"],
+        gate: [".C", "Tick"],
         fix: None,
         version_gated: false,
         skip_test_files: false,
