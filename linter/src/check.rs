@@ -196,9 +196,8 @@ struct Loading {
     report: Option<FileReport>,
 }
 
-/// Parse one file of a package where no rule can report
-/// (`Engine::package_may_report`): its syntax errors are all there is to report, and
-/// its tree is freed right away.
+/// Parse one file of a package where no rule can report (`Engine::reporting_files`):
+/// its syntax errors are all there is to report, and its tree is freed right away.
 fn load_quiet(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, engine: &Engine) -> Loading {
     let mut out = Loading::default();
     if !lint {
@@ -241,8 +240,17 @@ fn load_quiet(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, engine: &
     out
 }
 
-/// Parse one file of a package and summarise it right away.
-fn load_one(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, scope: FactScope) -> Loading {
+/// Parse one file of a package and summarise it right away; `reports`: it may get a
+/// finding (`Engine::reporting_files`), else its report is its syntax errors, made
+/// now, and its tree is not kept.
+fn load_one(
+    path: &Path,
+    bytes: Result<Vec<u8>, Loaded>,
+    lint: bool,
+    reports: bool,
+    engine: &Engine,
+    scope: FactScope,
+) -> Loading {
     let loaded = match bytes {
         Ok(bytes) => parse(path, bytes),
         Err(not) => not,
@@ -267,7 +275,16 @@ fn load_one(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, scope: Fact
             // ~2 % of a full run; keeping the arrays of the packages linted alone,
             // ~30 MiB of peak memory on the bench corpus).
             let summary = Arc::new(FileSummary::extract_scoped(&f, decls, scope));
-            out.parsed = Some((summary, lint.then_some(f)));
+            if lint && !reports {
+                out.report = Some(FileReport {
+                    path: f.path.to_path_buf(),
+                    text: None,
+                    lint: engine.lint_syntax(&f),
+                });
+                out.parsed = Some((summary, None));
+            } else {
+                out.parsed = Some((summary, lint.then_some(f)));
+            }
         }
         Loaded::GeneratedData => out.checked = usize::from(lint),
         // A sibling that only feeds the index is not worth an error.
@@ -299,15 +316,21 @@ fn check_package(
     } else {
         job.files.iter().map(|p| read(p)).collect()
     };
-    let texts = || read.iter().filter_map(|r| r.as_deref().ok());
-    let quiet = !engine.package_may_report(texts());
-    let scope = engine.fact_scope().for_package_texts(texts());
-    let inputs = job.files.iter().zip(&job.lint).zip(read);
-    let load = |path: &Path, lint: bool, bytes| {
+    let texts: Vec<&[u8]> = read.iter().map(|r| r.as_deref().unwrap_or(&[])).collect();
+    let reporting = engine.reporting_files(&texts);
+    let quiet = !reporting.contains(&true);
+    let scope = engine.fact_scope().for_package_texts(texts.iter().copied());
+    drop(texts);
+    let inputs = job
+        .files
+        .iter()
+        .zip(job.lint.iter().zip(reporting))
+        .zip(read);
+    let load = |path: &Path, (&lint, reports): (&bool, bool), bytes| {
         if quiet {
             load_quiet(path, bytes, lint, engine)
         } else {
-            load_one(path, bytes, lint, scope)
+            load_one(path, bytes, lint, reports, engine, scope)
         }
     };
     let loaded: Vec<Loading> = if parallel {
@@ -320,13 +343,13 @@ fn check_package(
         let mut done: Vec<(usize, Loading)> = jobs
             .into_par_iter()
             .with_max_len(1)
-            .map(|(i, ((path, &lint), bytes))| (i, load(path, lint, bytes)))
+            .map(|(i, ((path, lint), bytes))| (i, load(path, lint, bytes)))
             .collect();
         done.sort_unstable_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, l)| l).collect()
     } else {
         inputs
-            .map(|((path, &lint), bytes)| load(path, lint, bytes))
+            .map(|((path, lint), bytes)| load(path, lint, bytes))
             .collect()
     };
     let mut summaries: Vec<Arc<FileSummary>> = Vec::new();

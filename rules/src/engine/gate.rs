@@ -39,14 +39,13 @@ pub(crate) struct TextGate {
     words: Vec<Needle>,
     /// Substring needles (import paths, directive markers), by anchor pattern id.
     paths: Vec<Option<Needle>>,
-    /// Identifier needles of one byte, searched with `memchr` (as an automaton
-    /// pattern, every occurrence of the byte would be a candidate).
-    bytes: Vec<Needle>,
-    /// `.X` needles: the one-byte identifier `X` as a selector's field, also searched
-    /// with `memchr`.
+    /// `.X` needles: the one-byte identifier `X` as a selector's field, searched with
+    /// `memchr` (as an automaton pattern, every occurrence of the byte would be a
+    /// candidate match).
     fields: Vec<Needle>,
     /// Anchors: every substring needle, and the shortest identifier needles that
-    /// every other identifier needle contains.
+    /// every other identifier needle contains. `None` if the automaton could not be
+    /// built: then nothing is gated.
     search: Option<AhoCorasick>,
     /// The slots of the identifier needles.
     word_slots: Vec<usize>,
@@ -72,7 +71,6 @@ impl TextGate {
         gated[directive] = true;
         let mut words: Vec<Needle> = Vec::new();
         let mut paths: Vec<Needle> = Vec::new();
-        let mut bytes: Vec<Needle> = Vec::new();
         let mut fields: Vec<Needle> = Vec::new();
         fn add(list: &mut Vec<Needle>, text: &str, prefix: bool, slot: usize) {
             match list
@@ -105,13 +103,7 @@ impl TextGate {
                     };
                     add(list, field, false, pos);
                 } else if g.bytes().all(is_ident) || g.ends_with('*') {
-                    let name = g.trim_end_matches('*');
-                    let list = if name.len() == 1 {
-                        &mut bytes
-                    } else {
-                        &mut words
-                    };
-                    add(list, name, g.ends_with('*'), pos);
+                    add(&mut words, g.trim_end_matches('*'), g.ends_with('*'), pos);
                 } else {
                     import(&mut paths, g, pos);
                 }
@@ -151,7 +143,6 @@ impl TextGate {
         TextGate {
             words,
             paths: by_pattern,
-            bytes,
             fields,
             search,
             word_slots,
@@ -183,45 +174,52 @@ impl TextGate {
         found[2 * n]
     }
 
-    /// Whether a package whose files' texts are `texts` may get a finding from the
-    /// rules on in `enabled` (or, with `directives`, hold a suppression to judge).
-    pub(crate) fn package_may_report<'t>(
+    /// For each file of a package whose files' texts are `texts`: whether it may get a
+    /// finding from the rules on in `enabled` (one of them passes its file gate there
+    /// and its package gate in some file), or, with `directives`, hold a suppression to
+    /// judge.
+    pub(crate) fn reporting_files(
         &self,
-        texts: impl Iterator<Item = &'t [u8]>,
+        texts: &[&[u8]],
         enabled: &[bool],
         directives: bool,
-    ) -> bool {
+    ) -> Vec<bool> {
         let n = self.rules();
-        // Each slot once found for one file is not looked for in the next ones.
-        let mut open = vec![false; self.gated.len()];
+        let mut want = vec![false; self.gated.len()];
         for (pos, &on) in enabled.iter().enumerate() {
-            open[pos] = on;
-            open[n + pos] = on;
+            want[pos] = on && self.gated[pos];
+            want[n + pos] = on && self.gated[n + pos];
         }
-        open[2 * n] = directives;
-        let mut seen = vec![false; self.gated.len()];
-        for (slot, s) in seen.iter_mut().enumerate() {
-            *s = open[slot] && !self.gated[slot];
-        }
-        let may = |seen: &[bool]| {
-            (0..n).any(|r| enabled[r] && seen[r] && seen[n + r]) || directives && seen[2 * n]
-        };
+        want[2 * n] = directives;
+        let mut package_ok: Vec<bool> = (0..n).map(|r| !self.gated[n + r]).collect();
+        let mut files = Vec::with_capacity(texts.len());
         for text in texts {
-            if may(&seen) {
-                return true;
+            let found = self.scan(text, want.clone());
+            for r in 0..n {
+                if found[n + r] {
+                    package_ok[r] = true;
+                    // Found once is enough for the package.
+                    want[n + r] = false;
+                }
             }
-            let want: Vec<bool> = (0..seen.len()).map(|i| open[i] && !seen[i]).collect();
-            let found = self.scan(text, want);
-            for (s, f) in seen.iter_mut().zip(found) {
-                *s |= f;
-            }
+            files.push(found);
         }
-        may(&seen)
+        files
+            .iter()
+            .map(|found| {
+                let file_ok = |r: usize| !self.gated[r] || found[r];
+                (0..n).any(|r| enabled[r] && file_ok(r) && package_ok[r])
+                    || directives && found[2 * n]
+            })
+            .collect()
     }
 
     /// Which of the `want`ed slots `text` opens (only those are looked for; the
     /// search stops once all are found).
     fn scan(&self, text: &[u8], mut want: Vec<bool>) -> Vec<bool> {
+        let Some(search) = &self.search else {
+            return want;
+        };
         let mut left = want.iter().filter(|&&w| w).count();
         let mut found = vec![false; want.len()];
         let mark = |slots: &[usize], found: &mut [bool], want: &mut [bool], left: &mut usize| {
@@ -233,59 +231,43 @@ impl TextGate {
                 }
             }
         };
-        if let Some(search) = &self.search {
-            // One streaming pass (leftmost-first: the semantics the SIMD prefilter
-            // serves). A word match is judged by the whole identifier around it,
-            // against every needle: an identifier holding a needle holds an anchor, so
-            // the leftmost match from its start lies inside it (anchors are made of
-            // identifier bytes) and brings it.
-            for m in search.find_iter(text) {
-                if left == 0 {
-                    break;
-                }
-                let pattern = m.pattern().as_usize();
-                if let Some(Some(path)) = self.paths.get(pattern) {
-                    mark(&path.slots, &mut found, &mut want, &mut left);
-                    continue;
-                }
-                // Nothing left to find by name (most matches, once the rules of the
-                // common names are on).
-                if !self.word_slots.iter().any(|&s| want[s]) {
-                    continue;
-                }
-                let mut start = m.start();
-                while start > 0 && is_ident(text[start - 1]) {
-                    start -= 1;
-                }
-                let mut end = m.end();
-                while end < text.len() && is_ident(text[end]) {
-                    end += 1;
-                }
-                let mut word = &text[start..end];
-                while let [d, rest @ ..] = word
-                    && d.is_ascii_digit()
-                {
-                    word = rest;
-                }
-                for n in &self.words {
-                    if word == &n.text[..] || n.prefix && word.starts_with(&n.text) {
-                        mark(&n.slots, &mut found, &mut want, &mut left);
-                    }
-                }
+        // One streaming pass (leftmost-first: the semantics the SIMD prefilter
+        // serves). A word match is judged by the whole identifier around it,
+        // against every needle: an identifier holding a needle holds an anchor, so
+        // the leftmost match from its start lies inside it (anchors are made of
+        // identifier bytes) and brings it.
+        for m in search.find_iter(text) {
+            if left == 0 {
+                break;
             }
-        }
-        for n in &self.bytes {
-            if !n.slots.iter().any(|&s| want[s]) {
+            let pattern = m.pattern().as_usize();
+            if let Some(Some(path)) = self.paths.get(pattern) {
+                mark(&path.slots, &mut found, &mut want, &mut left);
                 continue;
             }
-            let b = n.text[0];
-            let hit = memchr::memchr_iter(b, text).any(|i| {
-                let before = i == 0 || !is_ident(text[i - 1]);
-                let after = text.get(i + 1).is_none_or(|&c| !is_ident(c));
-                before && (n.prefix || after)
-            });
-            if hit {
-                mark(&n.slots, &mut found, &mut want, &mut left);
+            // Nothing left to find by name (most matches, once the rules of the
+            // common names are on).
+            if !self.word_slots.iter().any(|&s| want[s]) {
+                continue;
+            }
+            let mut start = m.start();
+            while start > 0 && is_ident(text[start - 1]) {
+                start -= 1;
+            }
+            let mut end = m.end();
+            while end < text.len() && is_ident(text[end]) {
+                end += 1;
+            }
+            let mut word = &text[start..end];
+            while let [d, rest @ ..] = word
+                && d.is_ascii_digit()
+            {
+                word = rest;
+            }
+            for n in &self.words {
+                if word == &n.text[..] || n.prefix && word.starts_with(&n.text) {
+                    mark(&n.slots, &mut found, &mut want, &mut left);
+                }
             }
         }
         for n in &self.fields {
@@ -416,32 +398,42 @@ mod tests {
     }
 
     #[test]
-    fn a_package_may_report_when_a_rule_passes_both_gates() {
+    fn a_file_may_report_when_a_rule_passes_both_gates() {
         let gate = TextGate::new(&RULES);
-        let may = |texts: &[&str], enabled: &[bool], directives: bool| {
-            gate.package_may_report(texts.iter().map(|t| t.as_bytes()), enabled, directives)
+        let files = |texts: &[&str], enabled: &[bool], directives: bool| {
+            let texts: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
+            gate.reporting_files(&texts, enabled, directives)
         };
-        // Only `NetReads` on: a read and a network import, in any files.
+        // Only `NetReads` on: a read, in a package with a network import.
         let net = [false, false, false, false, false, true];
-        assert!(!may(&["x.Read()"], &net, false));
-        assert!(!may(&["import \"net/url\"", "x.Read()"], &net, false));
-        assert!(may(&["import \"net\"", "x.Read()"], &net, false));
-        assert!(may(
-            &["x.ReadByte()", "import (\n\t`crypto/tls`\n)"],
-            &net,
-            false
-        ));
-        assert!(!may(&["import \"net\"", "x.Write()"], &net, false));
+        assert_eq!(files(&["x.Read()"], &net, false), [false]);
+        assert_eq!(
+            files(&["import \"net/url\"", "x.Read()"], &net, false),
+            [false, false]
+        );
+        assert_eq!(
+            files(&["import \"net\"", "x.Read()"], &net, false),
+            [false, true]
+        );
+        assert_eq!(
+            files(
+                &["x.ReadByte()", "import (\n\t`crypto/tls`\n)", "y()"],
+                &net,
+                false
+            ),
+            [true, false, false]
+        );
+        assert_eq!(
+            files(&["import \"net\"", "x.Write()"], &net, false),
+            [false, false]
+        );
         // A rule with no gate reports anywhere; a rule turned off nowhere.
-        assert!(may(
-            &["package p"],
-            &[false, false, false, false, true, false],
-            false
-        ));
-        assert!(!may(&["mu.Lock()"], &[false; 6], false));
+        let always = [false, false, false, false, true, false];
+        assert_eq!(files(&["package p"], &always, false), [true]);
+        assert_eq!(files(&["mu.Lock()"], &[false; 6], false), [false]);
         // Suppressions to judge, when asked.
-        assert!(!may(&["//nolint"], &net, false));
-        assert!(may(&["//nolint"], &net, true));
+        assert_eq!(files(&["//nolint", "x()"], &net, false), [false, false]);
+        assert_eq!(files(&["//nolint", "x()"], &net, true), [true, false]);
     }
 
     #[test]
