@@ -196,6 +196,16 @@ struct Loading {
     report: Option<FileReport>,
 }
 
+/// The warning for a file whose invalid UTF-8 was replaced.
+fn lossy_warning(f: &SourceFile) -> Option<String> {
+    f.lossy.then(|| {
+        format!(
+            "{}: not valid UTF-8; linted with invalid bytes replaced",
+            f.path.display()
+        )
+    })
+}
+
 /// Parse one file of a package where no rule can report (`Engine::reporting_files`):
 /// its syntax errors are all there is to report, and its tree is freed right away.
 fn load_quiet(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, engine: &Engine) -> Loading {
@@ -211,12 +221,7 @@ fn load_quiet(path: &Path, bytes: Result<Vec<u8>, Loaded>, lint: bool, engine: &
     out.checked = 1;
     match loaded {
         Loaded::Ok(f) => {
-            if f.lossy {
-                out.warning = Some(format!(
-                    "{}: not valid UTF-8; linted with invalid bytes replaced",
-                    f.path.display()
-                ));
-            }
+            out.warning = lossy_warning(&f);
             let lint = engine.lint_syntax(&f);
             // Generated files get no report (as in `check_package`).
             if !lint.generated {
@@ -260,12 +265,7 @@ fn load_one(
         Loaded::Ok(f) => {
             if lint {
                 out.checked = 1;
-                if f.lossy {
-                    out.warning = Some(format!(
-                        "{}: not valid UTF-8; linted with invalid bytes replaced",
-                        f.path.display()
-                    ));
-                }
+                out.warning = lossy_warning(&f);
             }
             let decls = FileSummary::decls(&f);
             // Generated files get no findings: their trees are not kept.

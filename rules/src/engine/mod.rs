@@ -494,8 +494,8 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn the_text_gate_changes_no_finding() {
+    /// Default settings, with `--report-unused-ignores`, and each rule alone.
+    fn gate_settings() -> Vec<Settings> {
         let mut settings = vec![
             Settings::default(),
             Settings {
@@ -506,6 +506,12 @@ mod tests {
         for rule in registry::RULES {
             settings.push(Settings::for_rule(rule.meta().id));
         }
+        settings
+    }
+
+    #[test]
+    fn the_text_gate_changes_no_finding() {
+        let settings = gate_settings();
         let (mut runs, mut off) = (0, 0);
         for dir in crate::testing::package_dirs(&fixtures_root()) {
             let files = load_package(&dir);
@@ -533,16 +539,7 @@ mod tests {
 
     #[test]
     fn a_file_no_rule_can_report_in_gets_no_finding() {
-        let mut settings = vec![
-            Settings::default(),
-            Settings {
-                report_unused_ignores: true,
-                ..Settings::default()
-            },
-        ];
-        for rule in registry::RULES {
-            settings.push(Settings::for_rule(rule.meta().id));
-        }
+        let settings = gate_settings();
         let (mut quiet_in_others, mut quiet_packages) = (0, 0);
         for dir in crate::testing::package_dirs(&fixtures_root()) {
             let files = load_package(&dir);
