@@ -234,6 +234,7 @@ impl FileDecls {
     pub fn extract(file_idx: usize, root: Node<'_>, src: &str) -> FileDecls {
         let mut d = FileDecls {
             imports: Imports::from_file(root, src),
+            generated: is_generated(root, src),
             ..FileDecls::default()
         };
         let mut seen_package = false;
@@ -242,9 +243,6 @@ impl FileDecls {
             match top.kind_str() {
                 "comment" if !seen_package => {
                     let t = text(top, src);
-                    if is_generated_header(t) {
-                        d.generated = true;
-                    }
                     if let Some(rest) = t.strip_prefix("//go:debug") {
                         for item in rest.split(',') {
                             if let Some((k, v)) = item.trim().split_once('=') {
